@@ -1,0 +1,284 @@
+"""The orchestrator: discover -> probe -> analyse -> compare -> findings, for one site."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from .analyse import Thresholds, analyse_layer
+from .cdn import cdn_from_names
+from .compare import choose_reference, compare_layers
+from .discovery import discover
+from .model import (
+    CertFacts,
+    Discovery,
+    ErrorKind,
+    Finding,
+    Layer,
+    ProbeError,
+    ProbeResult,
+    Report,
+    Role,
+)
+from .names import HostNameError, is_ip, to_ascii
+from .options import CheckOptions
+from .probe import probe
+from .remediation import RemediationContext, remediation_for
+from .trust import TrustStore, TrustStoreError, analyse_chain, load_extra, load_store
+
+ProbeFn = Callable[..., Awaitable[ProbeResult]]
+DiscoverFn = Callable[..., Awaitable[Discovery]]
+Clock = Callable[[], dt.datetime]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Observer(Protocol):
+    """Receives progress while a site is inspected (the TUI streams rows with it)."""
+
+    def layers_known(self, host: str, layers: Sequence[tuple[Role, str, int]]) -> None:
+        """Discovery is done: these layers will be probed."""
+
+    def layer_probed(self, host: str, layer: Layer) -> None:
+        """One layer's probes ended (preliminary: cross-layer facts come with the report)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Target:
+    role: Role
+    address: str
+    port: int
+    source: str
+    error: ProbeError | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Stores:
+    """Trust stores for one run.
+
+    Attributes:
+        main: the store judged against.
+        extra: ``--extra-ca`` certificates.
+        alt: the store compared with for ``trust_store_dependent``, if any.
+    """
+
+    main: TrustStore
+    extra: tuple[CertFacts, ...]
+    alt: TrustStore | None
+
+
+def load_stores(options: CheckOptions) -> Stores:
+    """Read the trust stores an inspection needs (raises TrustStoreError)."""
+    main = load_store(options.ca_bundle)
+    extra = load_extra(options.extra_ca)
+    alt_spec = options.alt_ca_bundle
+    if not alt_spec:
+        alt_spec = {"certifi": "system", "system": "certifi"}.get(options.ca_bundle, "none")
+    alt: TrustStore | None = None
+    if alt_spec != "none":
+        try:
+            alt = load_store(alt_spec)
+        except TrustStoreError:
+            if options.alt_ca_bundle:
+                raise
+            alt = None  # no system store on this host: nothing to compare with
+    return Stores(main, extra, alt)
+
+
+def _failed(
+    host: str, ascii_host: str, options: CheckOptions, started: dt.datetime, error: ProbeError
+) -> Report:
+    return Report(
+        host=host, ascii_host=ascii_host, port=options.port, sni=options.sni or ascii_host,
+        at=options.at or started, started=started, duration_ms=0.0,
+        discovery=Discovery(name=ascii_host, skipped=True), layers=(), reference=None,
+        reference_layer=None, findings=(), trust_store=options.ca_bundle, error=error,
+    )
+
+
+async def _targets(
+    ascii_host: str, options: CheckOptions, discover_fn: DiscoverFn
+) -> tuple[Discovery, list[_Target]]:
+    targets: list[_Target] = []
+    origin = options.origin
+    origin_job: Awaitable[Discovery] | None = None
+    if origin is not None and not is_ip(origin.host):
+        origin_job = discover_fn(
+            to_ascii(origin.host), options.resolvers, family=options.family,
+            timeout=options.timeout,
+        )
+    if options.edges:
+        discovery = Discovery(
+            name=ascii_host, addresses=tuple((e, "--edge") for e in options.edges), skipped=True
+        )
+    else:
+        discovery = await discover_fn(
+            ascii_host, options.resolvers, family=options.family, timeout=options.timeout
+        )
+    if origin is not None:
+        port = origin.port or options.port
+        if origin_job is None:
+            targets.append(_Target(Role.ORIGIN, origin.host.strip("[]"), port, "--origin"))
+        else:
+            found = await origin_job
+            for address in found.unique_addresses:
+                targets.append(_Target(Role.ORIGIN, address, port, f"--origin {origin.host}"))
+            if not found.unique_addresses:
+                error = found.errors[0] if found.errors else ProbeError(
+                    ErrorKind.NO_ANSWER, f"origin {origin.host} has no addresses"
+                )
+                targets.append(_Target(Role.ORIGIN, origin.host, port, "--origin", error))
+    for address in discovery.unique_addresses:
+        resolvers = sorted({r for a, r in discovery.addresses if a == address})
+        source = "--edge" if discovery.skipped else f"DNS via {', '.join(resolvers)}"
+        targets.append(_Target(Role.EDGE, address, options.port, source))
+    return discovery, targets
+
+
+async def inspect(
+    host: str,
+    options: CheckOptions,
+    *,
+    observer: Observer | None = None,
+    stores: Stores | None = None,
+    limit: asyncio.Semaphore | None = None,
+    clock: Clock = _now,
+    probe_fn: ProbeFn = probe,
+    discover_fn: DiscoverFn = discover,
+) -> Report:
+    """Inspect one site layer by layer. Never raises for network trouble or bad input:
+    problems are in the report (``Report.error`` for site-wide ones)."""
+    started = clock()
+    t0 = time.perf_counter()
+    try:
+        ascii_host = to_ascii(host)
+    except HostNameError as exc:
+        return _failed(host, host, options, started, ProbeError(ErrorKind.INVALID_INPUT, str(exc)))
+    try:
+        stores = stores or load_stores(options)
+    except TrustStoreError as exc:
+        return _failed(host, ascii_host, options, started,
+                       ProbeError(ErrorKind.INVALID_INPUT, str(exc)))
+    try:
+        discovery, targets = await _targets(ascii_host, options, discover_fn)
+    except HostNameError as exc:
+        return _failed(host, ascii_host, options, started,
+                       ProbeError(ErrorKind.INVALID_INPUT, f"invalid --origin: {exc}"))
+    if observer is not None:
+        observer.layers_known(host, [(t.role, t.address, t.port) for t in targets])
+    sni = options.sni or ascii_host
+    limit = limit or asyncio.Semaphore(max(1, options.concurrency))
+
+    async def run(target: _Target) -> Layer:
+        if target.error is not None:
+            result = ProbeResult(target.address, target.port, sni, error=target.error)
+            layer = Layer(target.role, target.address, target.port, target.source, result)
+        else:
+            async with limit:
+                with_sni, without = await asyncio.gather(
+                    probe_fn(target.address, target.port, sni, timeout=options.timeout),
+                    probe_fn(target.address, target.port, None, timeout=options.timeout),
+                )
+            layer = Layer(target.role, target.address, target.port, target.source, with_sni,
+                          without)
+        if observer is not None:
+            observer.layer_probed(host, _with_chain(layer, ascii_host, at, stores, ()))
+        return layer
+
+    at = options.at or started
+    probed = await asyncio.gather(*(run(t) for t in targets))
+    layers = _analyse_chains(probed, ascii_host, at, stores)
+    th = Thresholds(at, options.warn_days, options.crit_days)
+    findings: list[Finding] = []
+    for layer in layers:
+        findings.extend(analyse_layer(layer, ascii_host, th))
+    reference = choose_reference(layers, ascii_host, at)
+    findings.extend(compare_layers(layers, reference, ascii_host, th))
+    cdn = cdn_from_names(discovery.cname_chain)
+    findings = _with_remediation(findings, layers, ascii_host, options, sni, cdn)
+    order = {layer.address: i for i, layer in enumerate(layers)}
+    findings.sort(key=lambda f: (-f.severity, min((order.get(a, 99) for a in f.layers),
+                                                   default=-1), f.code))
+    return Report(
+        host=host,
+        ascii_host=ascii_host,
+        port=options.port,
+        sni=sni,
+        at=at,
+        started=started,
+        duration_ms=round((time.perf_counter() - t0) * 1000, 1),
+        discovery=discovery,
+        layers=tuple(layers),
+        reference=reference.cert if reference else None,
+        reference_layer=reference.layer.address if reference else None,
+        findings=tuple(findings),
+        trust_store=stores.main.name + (f" + {len(stores.extra)} extra CA" if stores.extra else ""),
+        cdn=cdn,
+    )
+
+
+def _with_chain(
+    layer: Layer,
+    host: str,
+    at: dt.datetime,
+    stores: Stores,
+    others: Sequence[tuple[CertFacts, str]],
+) -> Layer:
+    if not layer.probe.ok:
+        return layer
+    chain = analyse_chain(
+        layer.probe.chain, host=host, at=at, store=stores.main, extra=stores.extra,
+        others=others, alt_store=stores.alt,
+    )
+    return dataclasses.replace(layer, chain=chain)
+
+
+def _analyse_chains(
+    layers: Sequence[Layer], host: str, at: dt.datetime, stores: Stores
+) -> list[Layer]:
+    out: list[Layer] = []
+    for layer in layers:
+        others = [
+            (cert, f"served by {other.label}")
+            for other in layers
+            if other is not layer and other.probe.ok
+            for cert in other.probe.chain[1:]
+        ]
+        out.append(_with_chain(layer, host, at, stores, others))
+    return out
+
+
+def _with_remediation(
+    findings: list[Finding],
+    layers: Sequence[Layer],
+    host: str,
+    options: CheckOptions,
+    sni: str,
+    cdn: str | None,
+) -> list[Finding]:
+    by_address = {layer.address: layer for layer in layers}
+    out = []
+    for finding in findings:
+        first = by_address.get(finding.layers[0]) if finding.layers else None
+        ctx = RemediationContext(
+            host=host,
+            port=options.port,
+            sni=sni,
+            address=first.address if first else "",
+            layer_port=first.port if first else options.port,
+            role=first.role.value if first else "",
+            cdn=cdn,
+            evidence=finding.evidence,
+            extra_ca_files=options.extra_ca,
+        )
+        out.append(dataclasses.replace(finding, remediation=remediation_for(finding.code, ctx)))
+    return out
+
+
+__all__ = ["Observer", "Stores", "inspect", "load_stores"]

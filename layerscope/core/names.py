@@ -1,0 +1,71 @@
+"""Host names: IDNA conversion and certificate name matching (RFC 6125, no CN fallback)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+
+class HostNameError(ValueError):
+    """A host name that cannot be used (empty, too long, not encodable)."""
+
+
+def to_ascii(host: str) -> str:
+    """The A-label form of ``host`` (``bücher.example`` -> ``xn--bcher-kva.example``).
+
+    IP addresses and already-ASCII names pass through, lower-cased, without trailing dot.
+    """
+    name = host.strip().rstrip(".").lower()
+    if not name:
+        raise HostNameError("empty host name")
+    if is_ip(name):
+        return str(ipaddress.ip_address(name.strip("[]")))
+    if name.isascii():
+        ascii_name = name
+    else:
+        try:
+            ascii_name = name.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise HostNameError(f"{host!r} is not a valid international domain name") from exc
+    if len(ascii_name) > 253 or any(not 0 < len(lbl) <= 63 for lbl in ascii_name.split(".")):
+        raise HostNameError(f"{host!r} is not a valid host name (label or name too long)")
+    allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-_.*")
+    if not set(ascii_name) <= allowed:
+        raise HostNameError(f"{host!r} contains characters not allowed in a host name")
+    return ascii_name
+
+
+def is_ip(value: str) -> bool:
+    """True for an IPv4 or IPv6 literal (brackets allowed)."""
+    try:
+        ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def name_matches(pattern: str, host: str) -> bool:
+    """Does one SAN entry cover ``host``? A wildcard covers exactly one left-most label."""
+    pattern = pattern.lower().rstrip(".")
+    host = host.lower().rstrip(".")
+    if is_ip(host):
+        return is_ip(pattern) and ipaddress.ip_address(pattern) == ipaddress.ip_address(host)
+    if pattern == host:
+        return True
+    if not pattern.startswith("*."):
+        return False
+    suffix = pattern[2:]
+    if "*" in suffix or suffix.count(".") < 1:
+        return False  # "*.com"-like or nested wildcards never match
+    first, _, rest = host.partition(".")
+    return bool(first) and rest == suffix
+
+
+def covers(sans: Iterable[str], host: str) -> bool:
+    """True when any SAN covers ``host``."""
+    return any(name_matches(san, host) for san in sans)
+
+
+def name_set(sans: Iterable[str]) -> frozenset[str]:
+    """SANs normalised for comparison across layers."""
+    return frozenset(s.lower().rstrip(".") for s in sans)

@@ -1,0 +1,282 @@
+"""Trust stores and path building.
+
+Two views of one served chain:
+
+* our own path builder links certificates by name and signature (``certs.issued_by``)
+  and says *where* the path ends and *what* is off (order, missing, unrelated, root);
+* cryptography's verifier (``cryptography.x509.verification``) gives the browser-like
+  verdict for the served chain as-is. Its errors are vague ("candidates exhausted" for a
+  missing intermediate, an unknown root and a self-signed leaf alike), which is why the
+  causes come from the path builder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import ipaddress
+import os
+import ssl
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.x509.verification import PolicyBuilder, Store
+
+from .certs import CertificateError, is_self_signed, issued_by, load, load_pem_bundle
+from .model import CertFacts, ChainAnalysis, PathStatus
+from .names import is_ip
+
+MAX_PATH = 12
+
+
+class TrustStoreError(ValueError):
+    """A trust store that cannot be read."""
+
+
+@dataclass(frozen=True)
+class TrustStore:
+    """Root certificates trusted by a client.
+
+    Attributes:
+        name: what the user asked for ("certifi", "system", a file path).
+        roots: the trusted certificates.
+    """
+
+    name: str
+    roots: tuple[CertFacts, ...]
+
+    @functools.cached_property
+    def keys(self) -> frozenset[tuple[str, str]]:
+        """(subject, SPKI) pairs: a root is the same root whatever its exact encoding."""
+        return frozenset((r.subject, r.spki_sha256) for r in self.roots)
+
+    def __contains__(self, cert: object) -> bool:
+        return isinstance(cert, CertFacts) and (cert.subject, cert.spki_sha256) in self.keys
+
+    def by_subject(self, subject: str) -> tuple[CertFacts, ...]:
+        """Roots whose subject is ``subject``."""
+        return tuple(r for r in self.roots if r.subject == subject)
+
+
+def _bundle_path(spec: str) -> str:
+    if spec == "certifi":
+        import certifi
+
+        return str(certifi.where())
+    if spec == "system":
+        paths = ssl.get_default_verify_paths()
+        for candidate in (paths.cafile, paths.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt"):
+            if candidate and os.path.isfile(candidate):
+                return candidate
+        raise TrustStoreError("no system trust store file found (try --ca-bundle FILE)")
+    return spec
+
+
+@functools.lru_cache(maxsize=32)
+def _load_file(path: str, mtime: float) -> tuple[CertFacts, ...]:
+    del mtime  # part of the cache key only: a rewritten file is read again
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(64 * 1024 * 1024)
+    except OSError as exc:
+        raise TrustStoreError(f"cannot read trust store {path}: {exc.strerror or exc}") from exc
+    try:
+        return tuple(load_pem_bundle(data))
+    except CertificateError as exc:
+        raise TrustStoreError(f"{path} holds no PEM certificates") from exc
+
+
+def load_store(spec: str, extra: Sequence[str] = ()) -> TrustStore:
+    """Load ``certifi``, ``system`` or a PEM file, plus extra CA files."""
+    roots: list[CertFacts] = []
+    for item in (_bundle_path(spec), *extra):
+        try:
+            mtime = os.stat(item).st_mtime
+        except OSError as exc:
+            raise TrustStoreError(f"cannot read {item}: {exc.strerror or exc}") from exc
+        roots.extend(_load_file(item, mtime))
+    return TrustStore(spec, tuple(roots))
+
+
+def load_extra(files: Sequence[str]) -> tuple[CertFacts, ...]:
+    """Certificates of the ``--extra-ca`` files."""
+    out: list[CertFacts] = []
+    for item in files:
+        try:
+            mtime = os.stat(item).st_mtime
+        except OSError as exc:
+            raise TrustStoreError(f"cannot read --extra-ca {item}: {exc.strerror or exc}") from exc
+        out.extend(_load_file(item, mtime))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    status: PathStatus
+    path: tuple[CertFacts, ...]
+    served_idx: tuple[int | None, ...]  # index in the served chain, None when found elsewhere
+    sources: tuple[str, ...]
+    missing_issuer: str = ""
+
+
+def _walk(
+    served: Sequence[CertFacts],
+    others: Sequence[tuple[CertFacts, str]],
+    roots: TrustStore,
+    extra: Sequence[CertFacts],
+) -> _Walk:
+    leaf = served[0]
+    extra_keys = {(c.subject, c.spki_sha256) for c in extra}
+    path = [leaf]
+    idx: list[int | None] = [0]
+    sources = ["served"]
+    current = leaf
+    if is_self_signed(leaf):
+        if leaf in roots:
+            status = PathStatus.TRUSTED
+        elif (leaf.subject, leaf.spki_sha256) in extra_keys:
+            status = PathStatus.PRIVATE
+        else:
+            status = PathStatus.SELF_SIGNED
+        return _Walk(status, tuple(path), tuple(idx), tuple(sources))
+    while len(path) < MAX_PATH:
+        # an anchor we trust ends the path, even when the server also sent other certs
+        anchors = [
+            r for r in (*roots.by_subject(current.issuer), *extra) if r.subject == current.issuer
+        ]
+        anchor = next((r for r in anchors if issued_by(current, r)), None)
+        served_next = next(
+            (
+                (i, c)
+                for i, c in enumerate(served)
+                if i not in idx and c.subject == current.issuer and issued_by(current, c)
+            ),
+            None,
+        )
+        if anchor is not None:
+            # prefer the served copy of the anchor (root in chain) so it is accounted for
+            if served_next is not None and (
+                served_next[1].spki_sha256 == anchor.spki_sha256 and served_next[1].self_issued
+            ):
+                path.append(served_next[1])
+                idx.append(served_next[0])
+                sources.append("served")
+            else:
+                path.append(anchor)
+                idx.append(None)
+                sources.append("trust store")
+            status = PathStatus.TRUSTED if anchor in roots else PathStatus.PRIVATE
+            return _Walk(status, tuple(path), tuple(idx), tuple(sources))
+        if served_next is not None:
+            i, nxt = served_next
+            path.append(nxt)
+            idx.append(i)
+            sources.append("served")
+        else:
+            found = next(
+                (
+                    (c, src)
+                    for c, src in others
+                    if c.subject == current.issuer and issued_by(current, c)
+                ),
+                None,
+            )
+            if found is None:
+                status = PathStatus.INCOMPLETE if current is leaf else PathStatus.UNTRUSTED_ROOT
+                return _Walk(status, tuple(path), tuple(idx), tuple(sources), current.issuer)
+            nxt, src = found
+            path.append(nxt)
+            idx.append(None)
+            sources.append(src)
+        current = nxt
+        if is_self_signed(current):
+            return _Walk(PathStatus.UNTRUSTED_ROOT, tuple(path), tuple(idx), tuple(sources))
+    return _Walk(PathStatus.INCOMPLETE, tuple(path), tuple(idx), tuple(sources), current.issuer)
+
+
+def _verifier_check(
+    served: Sequence[CertFacts],
+    roots: TrustStore,
+    extra: Sequence[CertFacts],
+    host: str,
+    at: dt.datetime,
+) -> tuple[bool, str]:
+    anchors = [load(r.der) for r in (*roots.roots, *extra)]
+    if not anchors:
+        return False, "the trust store is empty"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            subject: x509.GeneralName
+            if is_ip(host):
+                subject = x509.IPAddress(ipaddress.ip_address(host.strip("[]")))
+            else:
+                subject = x509.DNSName(host)
+            verifier = PolicyBuilder().store(Store(anchors)).time(at).build_server_verifier(subject)
+            verifier.verify(load(served[0].der), [load(c.der) for c in served[1:]])
+    except Exception as exc:  # the verifier raises several types; all mean "refused"
+        return False, str(exc) or type(exc).__name__
+    return True, ""
+
+
+def analyse_chain(
+    served: Sequence[CertFacts],
+    *,
+    host: str,
+    at: dt.datetime,
+    store: TrustStore,
+    extra: Sequence[CertFacts] = (),
+    others: Sequence[tuple[CertFacts, str]] = (),
+    alt_store: TrustStore | None = None,
+) -> ChainAnalysis:
+    """Build the path for a served chain and compare it with what was sent.
+
+    ``others`` are certificates from elsewhere (other layers' chains, AIA downloads) with a
+    description of where they came from; they fill gaps, and such gaps are reported as
+    ``missing``. ``alt_store`` is a second trust store to compare anchors with.
+    """
+    walk = _walk(served, others, store, extra)
+    on_path = {i for i in walk.served_idx if i is not None}
+    served_positions = [i for i in walk.served_idx if i is not None]
+    # wrong order concerns the relative order of the path's certificates; junk in
+    # between is reported as unrelated, not as wrong order
+    in_order = served_positions == sorted(served_positions)
+    root_served = (
+        bool(walk.path)
+        and walk.path[-1].self_issued
+        and (walk.served_idx[-1] is not None and len(walk.path) > 1)
+    )
+    unrelated = tuple(c for i, c in enumerate(served) if i not in on_path)
+    missing = tuple(
+        (c, src)
+        for c, i, src in zip(walk.path, walk.served_idx, walk.sources, strict=True)
+        if i is None and src != "trust store"
+    )
+    verifier_ok, verifier_error = _verifier_check(served, store, extra, host, at)
+    alt_status = None
+    if alt_store is not None:
+        alt_status = _walk(served, others, alt_store, extra).status
+    return ChainAnalysis(
+        status=walk.status,
+        path=walk.path,
+        missing=missing,
+        missing_issuer=walk.missing_issuer,
+        in_order=in_order,
+        root_served=root_served,
+        unrelated=unrelated,
+        verifier_ok=verifier_ok,
+        verifier_error=verifier_error,
+        alt_status=alt_status,
+        alt_store=alt_store.name if alt_store is not None else "",
+    )
+
+
+__all__ = [
+    "TrustStore",
+    "TrustStoreError",
+    "analyse_chain",
+    "load_extra",
+    "load_store",
+]

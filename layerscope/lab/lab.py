@@ -1,0 +1,227 @@
+"""The embedded lab: a CA hierarchy, TLS layers on 127.x.y.z and a DNS responder.
+
+``Lab`` runs everything on its own asyncio loop in a background thread, so the caller
+(the CLI, a test, the TUI) keeps its own loop. Start and stop take well under a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import random
+import shutil
+import tempfile
+import threading
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from .dns import DnsResponder
+from .pki import pem_bundle
+from .scenarios import CDN_ZONE, ZONE, LabPki, SiteSpec, make_pki, make_sites
+from .servers import LayerServer
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LabSite:
+    """A running lab site.
+
+    Attributes:
+        spec: the scenario.
+        origin: the origin's address.
+        edges: the edges' addresses, in DNS answer order.
+    """
+
+    spec: SiteSpec
+    origin: str
+    edges: tuple[str, ...]
+
+    @property
+    def host(self) -> str:
+        """The site's DNS name."""
+        return self.spec.host
+
+
+class Lab:
+    """Start with ``with Lab() as lab:``; everything stops on exit and nothing is left running.
+
+    Attributes (after start):
+        port: the TLS port every layer listens on.
+        dns: ``ip:port`` of the DNS responder.
+        sites: the running sites.
+        directory: temporary directory holding the CA bundles and the config file.
+    """
+
+    def __init__(self, *, now: dt.datetime | None = None, octet: int | None = None) -> None:
+        self.now = now or dt.datetime.now(dt.UTC)
+        self._octet = octet
+        self._loop = asyncio.new_event_loop()
+        self._loop.set_exception_handler(lambda _loop, _ctx: None)
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="lab")
+        self._servers: list[LayerServer] = []
+        self._dns: DnsResponder | None = None
+        self.port = 0
+        self.dns = ""
+        self.sites: list[LabSite] = []
+        self.directory = Path(tempfile.mkdtemp(prefix="layerscope-lab-"))
+        self.pki: LabPki | None = None
+        self.base = ""
+
+    # lifecycle -----------------------------------------------------------------------
+    def __enter__(self) -> Lab:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def start(self) -> Lab:
+        """Generate the PKI, start every server and the DNS responder, write the config."""
+        self._thread.start()
+        self.pki = make_pki(self.now)
+        specs = make_sites(self.pki, self.now)
+        last: OSError | None = None
+        for _attempt in range(6):
+            octet = self._octet or random.randint(20, 250)
+            try:
+                self._run(self._start(specs, octet))
+                break
+            except OSError as exc:  # address in use: another lab on this octet
+                last = exc
+                self._run(self._stop_servers())
+                self._octet = None
+        else:
+            self.stop()
+            raise RuntimeError(f"could not start the lab: {last}")
+        self._write_files()
+        return self
+
+    def stop(self) -> None:
+        """Stop every server, the loop and the thread; remove the temporary files."""
+        if self._thread.is_alive():
+            with contextlib.suppress(Exception):
+                self._run(self._stop_servers(), timeout=10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
+        if not self._loop.is_running() and not self._loop.is_closed():
+            self._loop.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    async def _start(self, specs: list[SiteSpec], octet: int) -> None:
+        self.base = f"127.{octet}"
+        self.sites = []
+        self._servers = []
+        records: dict[str, list[tuple[str, str]]] = {}
+        port = 0
+        for index, spec in enumerate(specs, start=1):
+            origin = f"{self.base}.{index}.1"
+            edges = tuple(f"{self.base}.{index}.{n}" for n in range(2, 2 + len(spec.edges)))
+            for address, layer in ((origin, spec.origin), *zip(edges, spec.edges, strict=True)):
+                server = LayerServer(layer, address, spec.host, self.directory)
+                self._servers.append(server)
+                port = await server.start(port)
+            self.sites.append(LabSite(spec, origin, edges))
+            name = spec.host
+            for target in spec.cname:
+                records.setdefault(f"{name}.", []).append(("CNAME", f"{target}."))
+                name = target
+            records.setdefault(f"{name}.", []).extend(("A", e) for e in edges)
+            records.setdefault(f"origin.{spec.host}.", []).append(("A", origin))
+        records[f"dangling.{ZONE}."] = [("CNAME", f"gone.{CDN_ZONE}.")]
+        records[f"servfail.{ZONE}."] = [("SERVFAIL", "")]
+        self.port = port
+        self._dns = DnsResponder(records)
+        dns_host = f"{self.base}.0.53"
+        dns_port = await self._dns.start(dns_host, 0)
+        self.dns = f"{dns_host}:{dns_port}"
+
+    async def _stop_servers(self) -> None:
+        await asyncio.gather(*(s.stop() for s in self._servers), return_exceptions=True)
+        self._servers = []
+        if self._dns is not None:
+            with contextlib.suppress(Exception):
+                await self._dns.stop()
+            self._dns = None
+
+    # files ------------------------------------------------------------------------------
+    @property
+    def public_roots(self) -> Path:
+        """PEM bundle of the public roots a modern client trusts."""
+        return self.directory / "public-roots.pem"
+
+    @property
+    def legacy_roots(self) -> Path:
+        """PEM bundle of an outdated client: without the new root X3."""
+        return self.directory / "legacy-roots.pem"
+
+    @property
+    def company_root(self) -> Path:
+        """The company's private root, for ``--extra-ca``."""
+        return self.directory / "company-root.pem"
+
+    @property
+    def config(self) -> Path:
+        """A layerscope.toml that checks every lab site with the lab's resolver and stores."""
+        return self.directory / "layerscope.toml"
+
+    def _write_files(self) -> None:
+        assert self.pki is not None
+        ca = self.pki
+        self.public_roots.write_bytes(pem_bundle(ca.r1, ca.r2, ca.x3))
+        self.legacy_roots.write_bytes(pem_bundle(ca.r1, ca.r2))
+        self.company_root.write_bytes(pem_bundle(ca.company))
+        q = json.dumps
+        lines = [
+            "# written by layerscope's embedded lab",
+            "[defaults]",
+            f"port = {self.port}",
+            f"resolver = [{q(self.dns)}]",
+            f"ca_bundle = {q(str(self.public_roots))}",
+            f"alt_ca_bundle = {q(str(self.legacy_roots))}",
+            f"extra_ca = [{q(str(self.company_root))}]",
+            "timeout = 5",
+            "",
+        ]
+        for site in self.sites:
+            lines += [
+                "[[site]]",
+                f"host = {q(site.host)}",
+                f"origin = {q(f'{site.origin}:{self.port}')}",
+                f"# {site.spec.description}",
+                "",
+            ]
+        self.config.write_text("\n".join(lines), encoding="utf-8")
+
+    # lookup -----------------------------------------------------------------------------
+    def site(self, name: str) -> LabSite:
+        """The running site of scenario ``name`` (or with host ``name``)."""
+        for site in self.sites:
+            if name in (site.spec.name, site.host):
+                return site
+        raise KeyError(name)
+
+    def check_args(self, name: str) -> list[str]:
+        """CLI arguments that check one lab site exactly as the demo does."""
+        site = self.site(name)
+        return [
+            site.host,
+            "--port", str(self.port),
+            "--origin", f"{site.origin}:{self.port}",
+            "--resolver", self.dns,
+            "--ca-bundle", str(self.public_roots),
+            "--alt-ca-bundle", str(self.legacy_roots),
+            "--extra-ca", str(self.company_root),
+        ]

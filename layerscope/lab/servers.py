@@ -1,0 +1,163 @@
+"""Loopback servers for the lab: TLS layers that serve a chain exactly as configured, and
+misbehaving peers (refusing, plain HTTP, TLS alert, garbage, tarpit, reset).
+
+Everything runs on one asyncio loop owned by the lab's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import random
+import socket
+import ssl
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from .pki import Issued, pem_bundle
+
+
+class Behaviour(enum.StrEnum):
+    """What a lab layer does with a connection."""
+
+    TLS = "tls"  # a normal HTTPS server with the configured chain
+    REFUSE = "refuse"  # nothing listens: connection refused
+    PLAIN_HTTP = "plain_http"  # an HTTP server on the TLS port
+    ALERT = "alert"  # answers every ClientHello with a fatal handshake_failure alert
+    GARBAGE = "garbage"  # answers random bytes
+    TARPIT = "tarpit"  # accepts TCP and never says anything
+    RESET = "reset"  # accepts TCP, then resets the connection
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One lab layer.
+
+    Attributes:
+        behaviour: what the server does.
+        chain: certificates served with SNI = the site, in the order sent (leaf first).
+        default_chain: certificates served without SNI (or for another name); None means
+            the same as ``chain``.
+        page: HTML served on GET.
+    """
+
+    behaviour: Behaviour = Behaviour.TLS
+    chain: tuple[Issued, ...] = ()
+    default_chain: tuple[Issued, ...] | None = None
+    page: str = "<!doctype html><title>layerscope lab</title><p>hello from the lab</p>"
+
+
+def _context(chain: tuple[Issued, ...], directory: Path, tag: str) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # the lab serves weak and broken certificates on purpose
+    ctx.set_ciphers("ALL:@SECLEVEL=0")
+    cert_file = directory / f"{tag}.chain.pem"
+    key_file = directory / f"{tag}.key.pem"
+    cert_file.write_bytes(pem_bundle(*chain))
+    key_file.write_bytes(chain[0].key_pem)
+    ctx.load_cert_chain(cert_file, key_file)
+    return ctx
+
+
+class LayerServer:
+    """One listening socket on one loopback address, behaving as its spec says."""
+
+    def __init__(self, spec: LayerSpec, host: str, site: str, directory: Path) -> None:
+        self.spec = spec
+        self.host = host
+        self.site = site
+        self._directory = directory
+        self._server: asyncio.Server | None = None
+        self._conns: set[asyncio.StreamWriter] = set()
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        spec = self.spec
+        if spec.behaviour is not Behaviour.TLS:
+            return None
+        site_ctx = _context(spec.chain, self._directory, f"{self.host}-sni")
+        if spec.default_chain is None:
+            return site_ctx
+        default_ctx = _context(spec.default_chain, self._directory, f"{self.host}-default")
+        site = self.site
+
+        def choose(obj: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
+            if name is not None and name.lower() == site:
+                obj.context = site_ctx
+
+        default_ctx.sni_callback = choose  # type: ignore[assignment]
+        return default_ctx
+
+    async def start(self, port: int) -> int:
+        """Listen on ``host:port`` (0 picks a port); returns the port."""
+        if self.spec.behaviour is Behaviour.REFUSE:
+            return port
+        ctx = self._tls_context()
+        self._server = await asyncio.start_server(
+            self._handle, self.host, port, ssl=ctx, ssl_handshake_timeout=10 if ctx else None
+        )
+        sock = self._server.sockets[0]
+        return int(sock.getsockname()[1])
+
+    async def stop(self) -> None:
+        """Close the listener and every open connection."""
+        for writer in list(self._conns):
+            writer.transport.abort()
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 1)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._conns.add(writer)
+        try:
+            await self._serve(reader, writer)
+        except (OSError, ssl.SSLError, asyncio.IncompleteReadError, TimeoutError):
+            pass
+        finally:
+            self._conns.discard(writer)
+            writer.transport.abort()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        behaviour = self.spec.behaviour
+        if behaviour is Behaviour.TARPIT:
+            await asyncio.sleep(3600)
+        elif behaviour is Behaviour.RESET:
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            await reader.read(1)
+        elif behaviour is Behaviour.GARBAGE:
+            rng = random.Random(self.host)
+            writer.write(bytes(rng.randrange(32, 256) for _ in range(512)))
+            await writer.drain()
+            await asyncio.sleep(30)
+        elif behaviour is Behaviour.ALERT:
+            # what a server with no usable cipher or certificate for the name answers:
+            # a fatal handshake_failure alert record, then close
+            await reader.read(4096)
+            writer.write(bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]))
+            await writer.drain()
+        elif behaviour is Behaviour.PLAIN_HTTP:
+            await reader.read(4096)
+            body = b"<html><body>400 The plain HTTP request was sent to HTTPS port</body></html>"
+            writer.write(
+                b"HTTP/1.1 400 Bad Request\r\nServer: lab\r\nContent-Type: text/html\r\n"
+                + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+                + body
+            )
+            await writer.drain()
+        else:
+            await self._http(reader, writer)
+
+    async def _http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async with asyncio.timeout(10):
+            await reader.readuntil(b"\r\n\r\n")
+        body = self.spec.page.encode()
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nServer: layerscope-lab\r\nContent-Type: text/html\r\n"
+            b"Strict-Transport-Security: max-age=31536000\r\n"
+            + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+            + body
+        )
+        await writer.drain()
