@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import struct
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, cast
+
+import dns.flags
+import dns.message
 
 from layerscope.core.discovery import discover, resolver_label
 from layerscope.core.model import Discovery, ErrorKind
@@ -216,6 +221,50 @@ def test_cname_loop_is_a_dns_error_value() -> None:
     assert discovery.addresses == ()
     assert [e.kind for e in discovery.errors] == [ErrorKind.DNS_ERROR]
     assert "CNAME chain too long or looping" in discovery.errors[0].message
+
+
+class _TruncatingUdp(asyncio.DatagramProtocol):
+    """Answers every UDP query with an empty TC response, pushing the client to TCP."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        response = dns.message.make_response(dns.message.from_wire(data))
+        response.flags |= dns.flags.TC
+        self.transport.sendto(response.to_wire(), addr)
+
+
+async def _answer_garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Reads one framed query and answers it with a frame of junk."""
+    with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+        (length,) = struct.unpack("!H", await reader.readexactly(2))
+        await reader.readexactly(length)
+        writer.write(b"\x00\x05junk!")
+        await writer.drain()
+    writer.close()
+
+
+def test_garbage_answer_is_a_dns_error_value() -> None:
+    """A server whose TCP answer is junk gives a DNS_ERROR value, not an exception."""
+
+    async def scenario() -> Discovery:
+        loop = asyncio.get_running_loop()
+        udp, _ = await loop.create_datagram_endpoint(_TruncatingUdp, local_addr=(OTHER_HOST, 0))
+        port = udp.get_extra_info("sockname")[1]
+        tcp = await asyncio.start_server(_answer_garbage, OTHER_HOST, port)
+        try:
+            endpoint = Endpoint(OTHER_HOST, port)
+            return await discover("lab.test", [endpoint], family=4, timeout=2.0)
+        finally:
+            udp.close()
+            tcp.close()
+            await tcp.wait_closed()
+
+    discovery = asyncio.run(scenario())
+    assert discovery.addresses == ()
+    assert [e.kind for e in discovery.errors] == [ErrorKind.DNS_ERROR]
+    assert discovery.errors[0].message.startswith("lab.test: malformed answer")
 
 
 def test_garbage_sent_to_the_responder_does_not_stop_discovery() -> None:

@@ -66,7 +66,13 @@ _MAX_LISTED = 5
 
 
 def _q(value: str) -> str:
-    """Shell-quote ``value`` (plain names and IPs come back unchanged)."""
+    """Shell-quote ``value`` (plain names and IPs come back unchanged).
+
+    Quoting cannot make a control character harmless on a terminal, so such values are
+    shown escaped instead (the command then fails rather than misbehaves).
+    """
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        value = _visible(value, 300)
     return shlex.quote(value)
 
 
@@ -163,7 +169,7 @@ class _Fill:
         self.dir = f"/etc/ssl/{self.name}"
         self.fullchain = f"{self.dir}/fullchain.pem"
         self.privkey = f"{self.dir}/privkey.pem"
-        self.chainfile = f"{self.dir}/chain.pem"
+        self.chainfile = f"{self.dir}/intermediate.pem"
         self.leaf_file = f"{self.name}.crt"
         self.key_file = f"{self.name}.key"
 
@@ -305,7 +311,7 @@ class _Cdn:
 _CDNS: dict[str, _Cdn] = {
     "cloudflare": _Cdn(
         "Cloudflare",
-        "Cloudflare dashboard, SSL/TLS > Edge Certificates (custom certificate: upload "
+        "dashboard, SSL/TLS > Edge Certificates (custom certificate: upload "
         "fullchain.pem and the key; Universal and Advanced certificates renew by themselves, "
         "check their status and validation there)",
         lambda f: (
@@ -318,7 +324,7 @@ _CDNS: dict[str, _Cdn] = {
     ),
     "cloudfront": _Cdn(
         "CloudFront",
-        "AWS: the distribution's viewer certificate, which lives in ACM in us-east-1 "
+        "the distribution's viewer certificate, which lives in ACM in us-east-1 "
         "(re-import into the same certificate ARN so the distribution picks it up)",
         lambda f: (
             "aws acm import-certificate --region us-east-1 --certificate-arn CERTIFICATE_ARN"
@@ -330,7 +336,7 @@ _CDNS: dict[str, _Cdn] = {
     ),
     "fastly": _Cdn(
         "Fastly",
-        "Fastly: Secure > TLS management (TLS configuration), or the fastly CLI; "
+        "Secure > TLS management (TLS configuration), or the fastly CLI; "
         "Fastly-managed certificates renew by themselves",
         lambda f: (
             f"fastly tls-custom certificate update --id CERTIFICATE_ID --cert-path {f.leaf_file}",
@@ -339,13 +345,13 @@ _CDNS: dict[str, _Cdn] = {
     ),
     "akamai": _Cdn(
         "Akamai",
-        "Akamai Control Center, Certificate Provisioning System (CPS): update the enrollment "
+        "Control Center, Certificate Provisioning System (CPS): update the enrollment "
         "(third-party: upload the new certificate and its chain) and deploy it to production",
         lambda f: ("akamai purge invalidate --cpcode CP_CODE",),
     ),
     "azure": _Cdn(
         "Azure Front Door",
-        "Azure Front Door: the custom domain's HTTPS settings (your own certificate: select the "
+        "the custom domain's HTTPS settings (your own certificate: select the "
         "new Key Vault certificate version, or Latest)",
         lambda f: (
             "az afd endpoint purge --resource-group RESOURCE_GROUP --profile-name PROFILE"
@@ -354,7 +360,7 @@ _CDNS: dict[str, _Cdn] = {
     ),
     "google": _Cdn(
         "Google Cloud CDN",
-        "Google Cloud: the HTTPS load balancer's certificate map or target HTTPS proxy",
+        "the HTTPS load balancer's certificate map or target HTTPS proxy",
         lambda f: (
             f"gcloud compute ssl-certificates create NEW_CERT_NAME --certificate={f.fullchain}"
             f" --private-key={f.privkey}",
@@ -365,7 +371,7 @@ _CDNS: dict[str, _Cdn] = {
     ),
     "bunny": _Cdn(
         "Bunny",
-        "bunny.net: Pull Zone > Hostnames, the hostname's SSL settings (upload the new "
+        "Pull Zone > Hostnames, the hostname's SSL settings (upload the new "
         "certificate, or re-issue the free one)",
         lambda f: (
             "curl -X POST https://api.bunny.net/pullzone/PULL_ZONE_ID/purgeCache"
@@ -406,7 +412,7 @@ def _edge_upload(f: _Fill, what: str) -> tuple[Step, ...]:
     """Push a certificate to the CDN and purge, naming where when the CDN is known."""
     cdn = _cdn(f)
     if cdn is not None:
-        text = f"{what} In {cdn.where}. Then purge the cache."
+        text = f"{what} {cdn.name}: {cdn.where}. Then purge the cache."
         commands = cdn.commands(f)
     else:
         where = f"{_visible(f.ctx.cdn, 40)}'s" if f.ctx.cdn else "your CDN's"
@@ -431,7 +437,8 @@ def _client_import(f: _Fill, lead: str) -> tuple[Step, ...]:
         path = files[0]
         base = path.replace("\\", "/").rsplit("/", 1)[-1]
         local = base if _FILE_BASENAME.fullmatch(base) else "company-ca.crt"
-        source = f"Copy {_visible(path)} to each machine."
+        as_name = "" if local == base else f" as {local}"
+        source = f"Copy {_visible(path)} to each machine{as_name}."
     else:
         local = "company-ca.crt"
         source = "Get the company root CA certificate (PEM) onto each machine."
@@ -1000,10 +1007,11 @@ def _stale_edge(f: _Fill) -> Remediation:
     served = _fingerprint(f.ev.get("served_sha256"))
     older = f.text_of("older_by", "age", "older_days")
     facts = []
+    # Short ids, as the layers table labels certificates; the full one is in the verify step.
     if served:
-        facts.append(f"serves {served}")
+        facts.append(f"serves {served.replace(':', '')[:12].lower()}")
     if ref:
-        facts.append(f"reference {ref}")
+        facts.append(f"reference {ref.replace(':', '')[:12].lower()}")
     detail = f" ({', '.join(facts)})" if facts else ""
     return _done(
         f,
@@ -1104,7 +1112,8 @@ def _san_differs(f: _Fill) -> Remediation:
 
 def _cdn_managed(f: _Fill) -> Remediation:
     cdn = _cdn(f)
-    where = cdn.where if cdn is not None else f"{_cdn_label(f)}'s certificate settings"
+    where = (f"{cdn.name}: {cdn.where}" if cdn is not None
+             else f"{_cdn_label(f)}'s certificate settings")
     return _done(
         f,
         "All edges serve the CDN's own certificate, different from the origin's.",

@@ -1,13 +1,15 @@
-"""Hand-built reports for the renderer tests (no network, no real certificates)."""
+"""Hand-built reports and hostile-text strategies for the renderer tests (no network)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
 from layerscope.core.model import (
     CertFacts,
@@ -257,3 +259,49 @@ def mixed_report() -> Report:
 def report_factory() -> Callable[..., Report]:
     """The report builder, for tests that want to vary one field."""
     return make_report
+
+#: Rich markup that must show up literally, never be interpreted.
+MARKUP = ("[bold red]x[/]", "[link=https://x]y[/link]", "[@click=app.quit]z[/]")
+
+#: Fragments a hostile peer could put in a certificate, a DNS answer or an error.
+HOSTILE = (
+    *MARKUP,
+    "\x1b[31m",
+    "\x1b]8;;https://evil.example/\x1b\\",
+    "\x1b]52;c;ZXZpbA==\x07",
+    "\x1b[2J",
+    "\x9b31m",
+    "\x85",
+    "\x7f",
+    "\x00",
+    "\r",
+    "\n",
+    "\r\n",
+    "\t",
+    "\u202e",
+    "\u2066",
+    "\u200f",
+    "\u061c",
+    "\u2028",
+    "\ufeff",
+    "\ud800",
+    "```",
+    "|",
+    "<script>alert(1)</script>",
+    "[click](javascript:alert(1))",
+    "*_~#&$\\",
+)
+
+#: Arbitrary text mixed with hostile fragments.
+hostile_text = st.lists(
+    st.one_of(st.text(max_size=40), st.sampled_from(HOSTILE)), max_size=6
+).map("".join)
+
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def controls(text: str, allowed: str = "\n") -> list[str]:
+    """Characters of ``text`` that a terminal or renderer would act on (minus ``allowed``)."""
+    return [
+        c for c in text if c not in allowed and unicodedata.category(c) in _CONTROL_CATEGORIES
+    ]

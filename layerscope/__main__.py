@@ -1,0 +1,5 @@
+"""``python -m layerscope``."""
+
+from .cli import _run
+
+_run()

@@ -1,0 +1,215 @@
+"""Command line: ``layerscope check``, ``layerscope demo``, ``layerscope HOST``.
+
+Exit codes follow Nagios: 0 ok/info, 1 warning, 2 critical, 3 unknown (also for bad
+options, so a monitoring system never mistakes a typo for a critical certificate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import __version__
+from .config import ConfigError, SiteRequest, apply, default_config_paths, load_config
+from .core.model import Report
+from .core.options import CheckOptions
+
+EXIT_UNKNOWN = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_UNKNOWN, f"{self.prog}: error: {message}\n")
+
+
+def _add_check_options(p: argparse.ArgumentParser) -> None:
+    s = argparse.SUPPRESS
+    g = p.add_argument_group("what to probe")
+    g.add_argument("--origin", metavar="IP|HOST[:PORT]", default=s,
+                   help="the origin server behind the CDN (a host name: each of its IPs)")
+    g.add_argument("--edge", metavar="IP", action="append", default=s,
+                   help="probe this edge address instead of resolving the site (repeatable)")
+    g.add_argument("--port", type=int, default=s, help="site port (default 443)")
+    g.add_argument("--sni", metavar="NAME", default=s, help="server name to send (default: site)")
+    g.add_argument("--resolver", metavar="IP[:PORT]", action="append", default=s,
+                   help="DNS resolver to ask (repeatable; default: the system resolver)")
+    g.add_argument("-4", dest="family", action="store_const", const=4, default=s,
+                   help="IPv4 edges only")
+    g.add_argument("-6", dest="family", action="store_const", const=6, default=s,
+                   help="IPv6 edges only")
+    g.add_argument("--no-http", dest="http", action="store_false", default=s,
+                   help="skip the HTTP fetch per layer")
+    t = p.add_argument_group("how to judge")
+    t.add_argument("--ca-bundle", metavar="certifi|system|FILE", default=s,
+                   help="trust store (default certifi, Mozilla's)")
+    t.add_argument("--extra-ca", metavar="FILE", action="append", default=s,
+                   help="private/company CA added to the trust store (repeatable)")
+    t.add_argument("--alt-ca-bundle", metavar="certifi|system|FILE|none", default=s,
+                   help="second store to compare with (default: system for certifi, and back)")
+    t.add_argument("--warn-days", type=int, default=s, help="expiry warning threshold (21)")
+    t.add_argument("--crit-days", type=int, default=s, help="expiry critical threshold (7)")
+    t.add_argument("--at", metavar="DATETIME", default=s,
+                   help="judge validity at this moment (ISO 8601) instead of now")
+    r = p.add_argument_group("running")
+    r.add_argument("--timeout", type=float, default=s, help="seconds per layer and lookup (5)")
+    r.add_argument("--concurrency", type=int, default=s, help="probes in flight at once (32)")
+    r.add_argument("--config", metavar="FILE", type=Path, default=s,
+                   help="TOML file with [defaults] and [[site]] entries")
+    o = p.add_argument_group("output")
+    fmt = o.add_mutually_exclusive_group()
+    fmt.add_argument("--json", dest="format", action="store_const", const="json", default=s,
+                     help="JSON (schema in docs/json-schema.md)")
+    fmt.add_argument("--markdown", dest="format", action="store_const", const="markdown",
+                     default=s, help="Markdown, for tickets and chat")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(
+        prog="layerscope",
+        description="Which TLS certificate each CDN edge and the origin actually serve, why "
+        "browsers call it untrusted, and what to run to fix it.",
+    )
+    parser.add_argument("--version", action="version", version=f"layerscope {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    check = sub.add_parser("check", help="inspect sites without a UI (text, JSON, Markdown)")
+    check.add_argument("hosts", nargs="*", metavar="HOST", help="site name(s)")
+    _add_check_options(check)
+    demo = sub.add_parser("demo", help="start the embedded lab and inspect its sites")
+    demo.add_argument("--check", action="store_true",
+                      help="print the report instead of opening the UI")
+    fmt = demo.add_mutually_exclusive_group()
+    fmt.add_argument("--json", dest="format", action="store_const", const="json",
+                     default="text")
+    fmt.add_argument("--markdown", dest="format", action="store_const", const="markdown")
+    return parser
+
+
+_CHECK_KEYS = (
+    "origin", "edge", "port", "sni", "resolver", "family", "http", "ca_bundle", "extra_ca",
+    "alt_ca_bundle", "warn_days", "crit_days", "at", "timeout", "concurrency",
+)
+
+
+def _cli_values(ns: argparse.Namespace) -> dict[str, Any]:
+    return {k: getattr(ns, k) for k in _CHECK_KEYS if hasattr(ns, k)}
+
+
+def requests_from_args(ns: argparse.Namespace) -> list[SiteRequest]:
+    """The sites to inspect and their options (raises ConfigError)."""
+    values = _cli_values(ns)
+    hosts: list[str] = list(getattr(ns, "hosts", []))
+    config: Path | None = getattr(ns, "config", None)
+    if hosts:
+        if config is not None:
+            raise ConfigError("give host names or --config, not both")
+        options = apply(CheckOptions(), values)
+        return [SiteRequest(h, options) for h in hosts]
+    if config is None:
+        config = next((p for p in default_config_paths() if p.is_file()), None)
+        if config is None:
+            raise ConfigError("no HOST given and no config file found (--config FILE)")
+    return load_config(config, values)
+
+
+async def run_requests(requests: Sequence[SiteRequest]) -> list[Report]:
+    """Inspect every site concurrently under one global probe limit."""
+    from .core.inspect import inspect
+
+    limit = asyncio.Semaphore(max(r.options.concurrency for r in requests))
+    return list(await asyncio.gather(*(inspect(r.host, r.options, limit=limit) for r in requests)))
+
+
+def render(reports: Sequence[Report], fmt: str) -> str:
+    """Reports as text (coloured on a terminal unless NO_COLOR), JSON or Markdown."""
+    if fmt == "json":
+        from .render.json import render_json
+
+        return render_json(reports)
+    if fmt == "markdown":
+        from .render.markdown import render_markdown
+
+        return render_markdown(reports)
+    from .render.text import render_text
+
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    try:
+        width = os.get_terminal_size().columns if sys.stdout.isatty() else 100
+    except OSError:
+        width = 100
+    return render_text(reports, color=color, width=width)
+
+
+def exit_code(reports: Sequence[Report]) -> int:
+    """Worst exit code over the reports."""
+    if not reports:
+        return EXIT_UNKNOWN
+    return max(r.severity for r in reports).exit_code
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def cmd_check(ns: argparse.Namespace) -> int:
+    """``layerscope check``: print the reports, exit with the worst severity."""
+    try:
+        requests = requests_from_args(ns)
+    except ConfigError as exc:
+        print(f"layerscope: {exc}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    reports = asyncio.run(run_requests(requests))
+    _emit(render(reports, getattr(ns, "format", "text")))
+    return exit_code(reports)
+
+
+def cmd_demo(ns: argparse.Namespace) -> int:
+    """``layerscope demo``: start the lab, inspect every lab site, stop the lab."""
+    from .lab.lab import Lab
+
+    with Lab() as lab:
+        requests = load_config(lab.config, {})
+        if ns.format == "text":
+            print(
+                f"layerscope demo: embedded lab with {len(lab.sites)} sites on "
+                f"{lab.base}.0.0/16 port {lab.port}, DNS {lab.dns}; trust store: the lab's "
+                "public roots, company root as --extra-ca.",
+                file=sys.stderr,
+            )
+        reports = asyncio.run(run_requests(requests))
+        _emit(render(reports, ns.format))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``layerscope`` command."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if args and not args[0].startswith("-") and args[0] not in ("check", "demo"):
+        # `layerscope HOST ...` is the interactive inspector; without it, the check output
+        args = ["check", *args]
+    if not args:
+        args = ["check"]
+    ns = parser.parse_args(args)
+    if ns.command == "demo":
+        return cmd_demo(ns)
+    return cmd_check(ns)
+
+
+def _run() -> NoReturn:  # pragma: no cover - console script wrapper
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = 130
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _run()
