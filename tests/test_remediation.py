@@ -242,8 +242,15 @@ def test_cloudfront_invalidation_wildcard_is_quoted() -> None:
 
 def test_placeholders_are_not_angle_brackets_that_the_shell_would_redirect() -> None:
     """Unknown IDs are written as CAPITAL_WORDS, never <ID> (a shell redirection)."""
-    for cdn in ("Cloudflare", "CloudFront", "Fastly", "Akamai", "Azure Front Door",
-                "Google Cloud CDN", "Bunny"):
+    for cdn in (
+        "Cloudflare",
+        "CloudFront",
+        "Fastly",
+        "Akamai",
+        "Azure Front Door",
+        "Google Cloud CDN",
+        "Bunny",
+    ):
         for cmd in commands(remediation_for("stale_edge", ctx(cdn=cdn))):
             assert "<" not in cmd.replace("</dev/null", "")
 
@@ -282,8 +289,20 @@ def test_curl_sends_the_site_as_host_when_sni_differs() -> None:
 def test_commands_printing_certificate_or_header_text_end_in_cat_v(code: str, role: str) -> None:
     """Anything that prints peer-controlled text is piped through cat -v."""
     rem = remediation_for(code, ctx(role=role))
-    printers = ("-showcerts", "-text", "-subject", "-issuer", "-print_certs", "curl -sv",
-                "-status", "-D -", "-ext ", "nginx -T", "apachectl -S", "grep -rn")
+    printers = (
+        "-showcerts",
+        "-text",
+        "-subject",
+        "-issuer",
+        "-print_certs",
+        "curl -sv",
+        "-status",
+        "-D -",
+        "-ext ",
+        "nginx -T",
+        "apachectl -S",
+        "grep -rn",
+    )
     for cmd in commands(rem):
         if any(p in cmd for p in printers):
             assert cmd.endswith("| cat -v"), cmd
@@ -295,10 +314,13 @@ def shell_live_text(command: str) -> str:
     Double-quoted text is kept, since the shell still expands ``$(...)`` in it.
     """
     live: list[str] = []
+    in_double = False
     i = 0
     while i < len(command):
         ch = command[i]
-        if ch == "'":
+        if ch == '"':
+            in_double = not in_double
+        elif ch == "'" and not in_double:
             end = command.index("'", i + 1)  # an unterminated quote fails the test loudly
             live.append(" ")
             i = end + 1
@@ -317,19 +339,59 @@ def test_shell_live_text_drops_only_single_quoted_text() -> None:
     quoted = shlex.quote("a'; rm -rf ~")
     assert "rm -rf" not in shell_live_text(f"echo {quoted}")
     assert "rm -rf" in shell_live_text('echo "$(rm -rf ~)"')
+    assert "rm -rf" not in shell_live_text("""echo 'a'"'"'b' '; rm -rf ~'""")
 
 
 def hostile_evidence() -> dict[str, Any]:
     """Evidence with hostile strings in every key a remediation may read."""
     keys = (
-        "missing", "missing_issuer", "names", "sans", "missing_names", "reference_names",
-        "expected_names", "expected_issuer", "issuer", "root", "reason", "alert", "message",
-        "error", "kind", "error_kind", "not_after", "not_before", "days_left", "stores",
-        "alt_store", "store", "unrelated", "certificates", "subject", "certificate",
-        "intermediate", "signature_algorithm", "algorithm", "key_type", "key_bits",
-        "urls", "resources", "items", "statuses", "status", "hsts", "differences",
-        "older_by", "age", "older_days", "ca_issuers", "aia_urls", "aia",
-        "reference_sha256", "served_sha256", "extra_ca_files",
+        "missing",
+        "missing_issuer",
+        "names",
+        "sans",
+        "missing_names",
+        "reference_names",
+        "expected_names",
+        "expected_issuer",
+        "issuer",
+        "root",
+        "reason",
+        "alert",
+        "message",
+        "error",
+        "kind",
+        "error_kind",
+        "not_after",
+        "not_before",
+        "days_left",
+        "stores",
+        "alt_store",
+        "store",
+        "unrelated",
+        "certificates",
+        "subject",
+        "certificate",
+        "intermediate",
+        "signature_algorithm",
+        "algorithm",
+        "key_type",
+        "key_bits",
+        "urls",
+        "resources",
+        "items",
+        "statuses",
+        "status",
+        "hsts",
+        "differences",
+        "older_by",
+        "age",
+        "older_days",
+        "ca_issuers",
+        "aia_urls",
+        "aia",
+        "reference_sha256",
+        "served_sha256",
+        "extra_ca_files",
     )
     ev: dict[str, Any] = {key: list(HOSTILE) for key in keys}
     ev["reference_sha256"] = HOSTILE[1]
@@ -344,8 +406,12 @@ def test_hostile_evidence_never_reaches_a_command_unquoted(code: str, role: str)
     """Hostile evidence values appear in commands only shell-quoted, never raw."""
     rem = remediation_for(
         code,
-        ctx(role=role, evidence=hostile_evidence(), cdn="Cloudflare",
-            extra_ca_files=("/tmp/ca; rm -rf ~.pem",)),
+        ctx(
+            role=role,
+            evidence=hostile_evidence(),
+            cdn="Cloudflare",
+            extra_ca_files=("/tmp/ca; rm -rf ~.pem",),
+        ),
     )
     for cmd in commands(rem):
         live = shell_live_text(cmd)
@@ -365,8 +431,14 @@ def test_hostile_evidence_control_characters_are_made_visible_in_texts(code: str
 @pytest.mark.parametrize("code", ALL_CODES)
 def test_odd_evidence_shapes_do_not_raise(code: str) -> None:
     """Evidence of unexpected types (numbers, None, mappings) still gives a remediation."""
-    ev = {"missing": 5, "names": None, "urls": {"a": 1}, "reference_sha256": 3,
-          "extra_ca_files": [None, 7], "ca_issuers": [{"url": "http://ca.example/r.der"}]}
+    ev = {
+        "missing": 5,
+        "names": None,
+        "urls": {"a": 1},
+        "reference_sha256": 3,
+        "extra_ca_files": [None, 7],
+        "ca_issuers": [{"url": "http://ca.example/r.der"}],
+    }
     rem = remediation_for(code, ctx(evidence=ev))
     assert rem.reproduce
 
@@ -399,8 +471,9 @@ def test_incomplete_chain_fetches_intermediate_from_a_plain_aia_url() -> None:
 
 def test_incomplete_chain_on_an_edge_asks_to_upload_the_chain_at_the_cdn() -> None:
     """On an edge the intermediate goes into the CDN's chain field."""
-    rem = remediation_for("incomplete_chain", ctx(evidence={"missing": ["CN=Sub CA"]},
-                                                  cdn="Cloudflare"))
+    rem = remediation_for(
+        "incomplete_chain", ctx(evidence={"missing": ["CN=Sub CA"]}, cdn="Cloudflare")
+    )
     edge = [s for s in rem.steps if s.where == "edge"]
     assert "CN=Sub CA" in edge[0].text and "intermediate" in edge[0].text
 
@@ -426,12 +499,22 @@ def test_san_differs_reissues_with_plain_names_only() -> None:
     """Plain DNS names from the evidence reach certbot (quoted); anything else does not."""
     rem = remediation_for(
         "san_differs",
-        ctx(role="origin", evidence={"missing_names": ["www.example.com", "*.example.com",
-                                                       "bad.example; reboot"]}),
+        ctx(
+            role="origin",
+            evidence={"missing_names": ["www.example.com", "*.example.com", "bad.example; reboot"]},
+        ),
     )
     certbot = next(c for c in commands(rem) if c.startswith("certbot"))
-    assert shlex.split(certbot) == ["certbot", "certonly", "-d", "example.com",
-                                    "-d", "www.example.com", "-d", "*.example.com"]
+    assert shlex.split(certbot) == [
+        "certbot",
+        "certonly",
+        "-d",
+        "example.com",
+        "-d",
+        "www.example.com",
+        "-d",
+        "*.example.com",
+    ]
     assert "bad.example; reboot" in rem.meaning
 
 
@@ -440,10 +523,10 @@ def test_private_ca_imports_the_company_ca_on_each_client_os() -> None:
     rem = remediation_for("private_ca", ctx(role="origin", extra_ca_files=("/etc/corp/root.pem",)))
     cmds = commands(rem)
     assert "certutil -addstore root root.pem" in cmds
-    assert ("security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain"
-            " root.pem") in cmds
-    assert ("cp root.pem /usr/local/share/ca-certificates/root.crt && update-ca-certificates"
-            in cmds)
+    assert (
+        "security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain root.pem"
+    ) in cmds
+    assert "cp root.pem /usr/local/share/ca-certificates/root.crt && update-ca-certificates" in cmds
     assert rem.verify.endswith("--extra-ca /etc/corp/root.pem")
 
 
@@ -458,8 +541,9 @@ def test_client_import_uses_a_neutral_file_name_for_odd_paths() -> None:
 def test_stale_edge_verify_expects_the_reference_fingerprint() -> None:
     """The verify step names the reference fingerprint in OpenSSL's colon form."""
     ref = "ab" * 32
-    rem = remediation_for("stale_edge", ctx(evidence={"reference_sha256": ref,
-                                                      "served_sha256": "cd" * 32}))
+    rem = remediation_for(
+        "stale_edge", ctx(evidence={"reference_sha256": ref, "served_sha256": "cd" * 32})
+    )
     assert "AB:AB:AB" in rem.steps[-1].text
     assert "abababababab" in rem.meaning and "cdcdcdcdcdcd" in rem.meaning
     assert "-fingerprint -sha256" in rem.verify
@@ -476,10 +560,24 @@ def test_layer_check_command_carries_port_sni_and_extra_ca() -> None:
     """The layerscope re-check repeats the options that shape the result."""
     rem = remediation_for(
         "untrusted_root",
-        ctx(role="origin", port=8443, sni="alt.example.com", layer_port=9443,
-            extra_ca_files=("/etc/ca.pem",)),
+        ctx(
+            role="origin",
+            port=8443,
+            sni="alt.example.com",
+            layer_port=9443,
+            extra_ca_files=("/etc/ca.pem",),
+        ),
     )
     assert shlex.split(rem.verify) == [
-        "layerscope", "check", "example.com", "--port", "8443", "--sni", "alt.example.com",
-        "--origin", "203.0.113.7:9443", "--extra-ca", "/etc/ca.pem",
+        "layerscope",
+        "check",
+        "example.com",
+        "--port",
+        "8443",
+        "--sni",
+        "alt.example.com",
+        "--origin",
+        "203.0.113.7:9443",
+        "--extra-ca",
+        "/etc/ca.pem",
     ]

@@ -58,8 +58,10 @@ class RemediationContext:
 # hyphens, underscores and colons (IPv6 literals); never starting with "-" or ".".
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._:-]{0,252}")
 # A DNS name as found in a SAN, optionally a wildcard: safe to pass (quoted) to certbot.
-_DNS_NAME = re.compile(r"(\*\.)?([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
-                       r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?")
+_DNS_NAME = re.compile(
+    r"(\*\.)?([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
+    r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?"
+)
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _FILE_BASENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,100}")
 _MAX_LISTED = 5
@@ -247,29 +249,27 @@ class _Fill:
     def certbot(self, *names: str, extra: str = "") -> str:
         """``certbot certonly`` for the site plus any other plain DNS names."""
         wanted = dict.fromkeys([self.ctx.host, *names])
-        args = " ".join(
-            f"-d {_q(n)}" for n in wanted if len(n) <= 253 and _DNS_NAME.fullmatch(n)
-        )
+        args = " ".join(f"-d {_q(n)}" for n in wanted if len(n) <= 253 and _DNS_NAME.fullmatch(n))
         return f"certbot certonly{extra} {args}"
 
 
 # --------------------------------------------------------------------------- step builders
 
 
-def _nginx(f: _Fill, text: str, *lines: str, reload: str = "reload") -> Step:
+def _nginx(f: _Fill, text: str, *lines: str) -> Step:
     """An nginx step: config lines, then test and reload."""
     cfg = lines or (f"ssl_certificate {f.fullchain};", f"ssl_certificate_key {f.privkey};")
-    return Step("origin", text, (*cfg, f"nginx -t && systemctl {reload} nginx"))
+    return Step("origin", text, (*cfg, "nginx -t && systemctl reload nginx"))
 
 
-def _apache(f: _Fill, text: str, *lines: str, reload: str = "reload") -> Step:
+def _apache(f: _Fill, text: str, *lines: str) -> Step:
     """An Apache step: config lines, then configtest and reload."""
     cfg = lines or (
         f"SSLCertificateFile {f.fullchain}",
         f"SSLCertificateKeyFile {f.privkey}",
         f"SSLCertificateChainFile {f.chainfile}",
     )
-    return Step("origin", text, (*cfg, f"apachectl configtest && systemctl {reload} apache2"))
+    return Step("origin", text, (*cfg, "apachectl configtest && systemctl reload apache2"))
 
 
 def _install(f: _Fill) -> tuple[Step, ...]:
@@ -303,7 +303,8 @@ class _Cdn:
 
     name: str
     where: str
-    commands: Callable[[_Fill], tuple[str, ...]]
+    upload: Callable[[_Fill], tuple[str, ...]]
+    purge: tuple[str, ...]
     https_rewrite: str = ""
     hsts: str = ""
 
@@ -314,7 +315,8 @@ _CDNS: dict[str, _Cdn] = {
         "dashboard, SSL/TLS > Edge Certificates (custom certificate: upload "
         "fullchain.pem and the key; Universal and Advanced certificates renew by themselves, "
         "check their status and validation there)",
-        lambda f: (
+        lambda f: (),
+        (
             "curl -X POST https://api.cloudflare.com/client/v4/zones/ZONE_ID/purge_cache"
             " -H 'Authorization: Bearer API_TOKEN' -H 'Content-Type: application/json'"
             " --data '{\"purge_everything\":true}'",
@@ -330,8 +332,8 @@ _CDNS: dict[str, _Cdn] = {
             "aws acm import-certificate --region us-east-1 --certificate-arn CERTIFICATE_ARN"
             f" --certificate fileb://{f.leaf_file} --private-key fileb://{f.key_file}"
             " --certificate-chain fileb://intermediate.pem",
-            "aws cloudfront create-invalidation --distribution-id DISTRIBUTION_ID --paths '/*'",
         ),
+        ("aws cloudfront create-invalidation --distribution-id DISTRIBUTION_ID --paths '/*'",),
         hsts="CloudFront: a response headers policy with Strict-Transport-Security.",
     ),
     "fastly": _Cdn(
@@ -340,20 +342,22 @@ _CDNS: dict[str, _Cdn] = {
         "Fastly-managed certificates renew by themselves",
         lambda f: (
             f"fastly tls-custom certificate update --id CERTIFICATE_ID --cert-path {f.leaf_file}",
-            "fastly purge --all --service-id SERVICE_ID",
         ),
+        ("fastly purge --all --service-id SERVICE_ID",),
     ),
     "akamai": _Cdn(
         "Akamai",
         "Control Center, Certificate Provisioning System (CPS): update the enrollment "
         "(third-party: upload the new certificate and its chain) and deploy it to production",
-        lambda f: ("akamai purge invalidate --cpcode CP_CODE",),
+        lambda f: (),
+        ("akamai purge invalidate --cpcode CP_CODE",),
     ),
     "azure": _Cdn(
         "Azure Front Door",
         "the custom domain's HTTPS settings (your own certificate: select the "
         "new Key Vault certificate version, or Latest)",
-        lambda f: (
+        lambda f: (),
+        (
             "az afd endpoint purge --resource-group RESOURCE_GROUP --profile-name PROFILE"
             " --endpoint-name ENDPOINT --content-paths '/*'",
         ),
@@ -366,14 +370,15 @@ _CDNS: dict[str, _Cdn] = {
             f" --private-key={f.privkey}",
             "gcloud compute target-https-proxies update PROXY_NAME"
             " --ssl-certificates=NEW_CERT_NAME",
-            "gcloud compute url-maps invalidate-cdn-cache URL_MAP --path '/*'",
         ),
+        ("gcloud compute url-maps invalidate-cdn-cache URL_MAP --path '/*'",),
     ),
     "bunny": _Cdn(
         "Bunny",
         "Pull Zone > Hostnames, the hostname's SSL settings (upload the new "
         "certificate, or re-issue the free one)",
-        lambda f: (
+        lambda f: (),
+        (
             "curl -X POST https://api.bunny.net/pullzone/PULL_ZONE_ID/purgeCache"
             " -H 'AccessKey: API_KEY'",
         ),
@@ -413,11 +418,11 @@ def _edge_upload(f: _Fill, what: str) -> tuple[Step, ...]:
     cdn = _cdn(f)
     if cdn is not None:
         text = f"{what} {cdn.name}: {cdn.where}. Then purge the cache."
-        commands = cdn.commands(f)
+        commands = (*cdn.upload(f), *cdn.purge)
     else:
         where = f"{_visible(f.ctx.cdn, 40)}'s" if f.ctx.cdn else "your CDN's"
         text = (
-            f"{what} In {where} TLS/certificate settings for {f.host_text}. "
+            f"{what} Where: {where} TLS/certificate settings for {f.host_text}. "
             "Then purge the cache."
         )
         commands = ()
@@ -428,6 +433,12 @@ def _edge_upload(f: _Fill, what: str) -> tuple[Step, ...]:
         (f"layerscope {_q(f.ctx.host)}",),
     )
     return Step("edge", text, commands), watch
+
+
+def _edge_purge(f: _Fill, what: str) -> Step:
+    """A configuration change at the CDN (no certificate involved), then purge."""
+    cdn = _cdn(f)
+    return Step("edge", f"{what} Then purge the cache.", cdn.purge if cdn is not None else ())
 
 
 def _client_import(f: _Fill, lead: str) -> tuple[Step, ...]:
@@ -444,14 +455,24 @@ def _client_import(f: _Fill, lead: str) -> tuple[Step, ...]:
         source = "Get the company root CA certificate (PEM) onto each machine."
     stem = local.rsplit(".", 1)[0] if "." in local else local
     return (
-        Step("client", f"{lead} {source} Windows, as administrator:",
-             (f"certutil -addstore root {local}",)),
-        Step("client", "macOS, as an administrator:",
-             ("security add-trusted-cert -d -r trustRoot"
-              f" -k /Library/Keychains/System.keychain {local}",)),
-        Step("client", "Debian/Ubuntu, as root (the file name must end in .crt):",
-             (f"cp {local} /usr/local/share/ca-certificates/{stem}.crt"
-              " && update-ca-certificates",)),
+        Step(
+            "client",
+            f"{lead} {source} Windows, as administrator:",
+            (f"certutil -addstore root {local}",),
+        ),
+        Step(
+            "client",
+            "macOS, as an administrator:",
+            (
+                "security add-trusted-cert -d -r trustRoot"
+                f" -k /Library/Keychains/System.keychain {local}",
+            ),
+        ),
+        Step(
+            "client",
+            "Debian/Ubuntu, as root (the file name must end in .crt):",
+            (f"cp {local} /usr/local/share/ca-certificates/{stem}.crt && update-ca-certificates",),
+        ),
     )
 
 
@@ -470,8 +491,9 @@ def _renew_origin(f: _Fill, text: str, *, extra: str = "", names: Iterable[str] 
     return Step("origin", text, (f.certbot(*names, extra=extra),))
 
 
-def _replace_leaf(f: _Fill, origin_text: str, edge_text: str, *, extra: str = "",
-                  names: Iterable[str] = ()) -> tuple[Step, ...]:
+def _replace_leaf(
+    f: _Fill, origin_text: str, edge_text: str, *, extra: str = "", names: Iterable[str] = ()
+) -> tuple[Step, ...]:
     """New leaf at the origin (renew + install) or at the CDN (upload + purge)."""
     names = tuple(names)
     return _by_role(
@@ -493,9 +515,17 @@ def _fix_chain(f: _Fill, origin_text: str, edge_text: str) -> tuple[Step, ...]:
 # --------------------------------------------------------------------------- assembling
 
 
-def _done(f: _Fill, meaning: str, why: str, steps: Iterable[Step], *,
-          reproduce: str | None = None, verify: str | None = None,
-          site_check: bool = False, verify_text: str = "") -> Remediation:
+def _done(
+    f: _Fill,
+    meaning: str,
+    why: str,
+    steps: Iterable[Step],
+    *,
+    reproduce: str | None = None,
+    verify: str | None = None,
+    site_check: bool = False,
+    verify_text: str = "",
+) -> Remediation:
     """A remediation with the reproduce command and a closing verify step."""
     verify_cmd = verify or f.dates()
     check = f.check(layer=not site_check)
@@ -514,19 +544,30 @@ def _unreachable(f: _Fill) -> Remediation:
     kind = f.text_of("kind", "error_kind", "error")
     return _done(
         f,
-        f"Nothing answered with a connection at {f.layer_text}"
-        + (f" ({kind})." if kind else "."),
+        f"Nothing answered with a connection at {f.layer_text}" + (f" ({kind})." if kind else "."),
         "Not a certificate problem: browsers sent to this address cannot connect at all, so "
         "users fail or succeed depending on which address DNS gives them.",
         _by_role(
             f,
-            (Step("origin", "Check that the web server runs and listens on this port, and that "
-                  "the firewall lets the CDN and you in.",
-                  ("systemctl status nginx apache2 --no-pager | cat -v",
-                   f"ss -ltnp 'sport = :{f.aport}'")),),
-            (Step("edge", f"The edge does not answer: check {_cdn_label(f)}'s status page and "
-                  "that DNS still points at current edge addresses.",
-                  (f"dig +short {_q(f.ctx.host)} A", f"dig +short {_q(f.ctx.host)} AAAA")),),
+            (
+                Step(
+                    "origin",
+                    "Check that the web server runs and listens on this port, and that "
+                    "the firewall lets the CDN and you in.",
+                    (
+                        "systemctl status nginx apache2 --no-pager | cat -v",
+                        f"ss -ltnp 'sport = :{f.aport}'",
+                    ),
+                ),
+            ),
+            (
+                Step(
+                    "edge",
+                    f"The edge does not answer: check {_cdn_label(f)}'s status page and "
+                    "that DNS still points at current edge addresses.",
+                    (f"dig +short {_q(f.ctx.host)} A", f"dig +short {_q(f.ctx.host)} AAAA"),
+                ),
+            ),
         ),
         verify=f.check(),
         verify_text="Check that the layer answers again.",
@@ -543,15 +584,25 @@ def _not_tls(f: _Fill) -> Remediation:
         _by_role(
             f,
             (
-                _nginx(f, "nginx: the listen line needs ssl (a missing ssl is the usual cause).",
-                       f"listen {f.aport} ssl;"),
-                _apache(f, f"Apache: enable TLS in the VirtualHost for port {f.aport}.",
-                        "SSLEngine on"),
+                _nginx(
+                    f,
+                    "nginx: the listen line needs ssl (a missing ssl is the usual cause).",
+                    f"listen {f.aport} ssl;",
+                ),
+                _apache(
+                    f, f"Apache: enable TLS in the VirtualHost for port {f.aport}.", "SSLEngine on"
+                ),
                 Step("origin", "See what answers instead:", (http,)),
             ),
-            (Step("edge", f"The edge speaks something other than TLS here: check that "
-                  f"{f.host_text} has HTTPS enabled at {_cdn_label(f)} and that DNS points at "
-                  "the CDN.", (http,)),),
+            (
+                Step(
+                    "edge",
+                    f"The edge speaks something other than TLS here: check that "
+                    f"{f.host_text} has HTTPS enabled at {_cdn_label(f)} and that DNS points at "
+                    "the CDN.",
+                    (http,),
+                ),
+            ),
         ),
         verify=f.check(),
         verify_text="Check that the layer completes a TLS handshake.",
@@ -569,14 +620,27 @@ def _handshake_failed(f: _Fill) -> Remediation:
         _by_role(
             f,
             (
-                _nginx(f, "nginx: the server block must name the site and allow TLS 1.2+.",
-                       f"server_name {f.name};", "ssl_protocols TLSv1.2 TLSv1.3;"),
-                _apache(f, "Apache: the VirtualHost must name the site and allow TLS 1.2+.",
-                        f"ServerName {f.name}", "SSLProtocol -all +TLSv1.2 +TLSv1.3"),
+                _nginx(
+                    f,
+                    "nginx: the server block must name the site and allow TLS 1.2+.",
+                    f"server_name {f.name};",
+                    "ssl_protocols TLSv1.2 TLSv1.3;",
+                ),
+                _apache(
+                    f,
+                    "Apache: the VirtualHost must name the site and allow TLS 1.2+.",
+                    f"ServerName {f.name}",
+                    "SSLProtocol -all +TLSv1.2 +TLSv1.3",
+                ),
             ),
-            (Step("edge", f"{_cdn_label(f)} refuses the handshake for this name: check that "
-                  f"{f.host_text} is added there with a deployed certificate, and its minimum "
-                  "TLS version."),),
+            (
+                Step(
+                    "edge",
+                    f"{_cdn_label(f)} refuses the handshake for this name: check that "
+                    f"{f.host_text} is added there with a deployed certificate, and its minimum "
+                    "TLS version.",
+                ),
+            ),
         ),
         verify=f.check(),
         verify_text="Check that the handshake succeeds.",
@@ -588,8 +652,7 @@ def _expired(f: _Fill) -> Remediation:
     return _done(
         f,
         "The certificate served here has expired" + (f" (not after {when})." if when else "."),
-        "Browsers reject certificates outside their validity period "
-        "(NET::ERR_CERT_DATE_INVALID).",
+        "Browsers reject certificates outside their validity period (NET::ERR_CERT_DATE_INVALID).",
         _replace_leaf(
             f,
             "Renew the certificate (certbot shown; use your CA's process otherwise).",
@@ -605,30 +668,42 @@ def _expiring_soon(f: _Fill) -> Remediation:
     when = f.text_of("not_after")
     detail = f" in {days} days" if days else (f" on {when}" if when else " soon")
     origin = (
-        Step("origin", "Find out why automatic renewal has not run yet, then renew.",
-             (f"certbot renew --cert-name {_q(f.name)} --dry-run",
-              "systemctl list-timers | grep -i certbot",
-              f.certbot(extra=" --force-renewal"))),
+        Step(
+            "origin",
+            "Find out why automatic renewal has not run yet, then renew.",
+            (
+                f"certbot renew --cert-name {_q(f.name)} --dry-run",
+                "systemctl list-timers | grep -i certbot",
+                f.certbot(extra=" --force-renewal"),
+            ),
+        ),
         *_install(f),
     )
     return _done(
         f,
         f"The certificate served here expires{detail}.",
         "Not untrusted yet: browsers will reject it the moment it expires.",
-        _by_role(f, origin, _edge_upload(
+        _by_role(
             f,
-            "Upload the renewed certificate with its intermediates and key. If the CDN issues "
-            "the certificate itself, check its renewal status (validation, CAA records).",
-        )),
+            origin,
+            _edge_upload(
+                f,
+                "Upload the renewed certificate with its intermediates and key. If the CDN issues "
+                "the certificate itself, check its renewal status (validation, CAA records).",
+            ),
+        ),
         verify_text="The not-after date must now be months away.",
     )
 
 
 def _not_yet_valid(f: _Fill) -> Remediation:
     when = f.text_of("not_before")
-    clock = Step("origin", "Check the clock of the machine that issued it; until the start "
-                 "date, serve the previous valid certificate, or reissue.",
-                 ("date -u", "timedatectl status"))
+    clock = Step(
+        "origin",
+        "Check the clock of the machine that issued it; until the start "
+        "date, serve the previous valid certificate, or reissue.",
+        ("date -u", "timedatectl status"),
+    )
     return _done(
         f,
         "The certificate served here is not valid yet"
@@ -638,8 +713,11 @@ def _not_yet_valid(f: _Fill) -> Remediation:
         _by_role(
             f,
             (clock, *_install(f)),
-            _edge_upload(f, "Upload a certificate that is valid now (keep the previous one "
-                            "until the new one's start date)."),
+            _edge_upload(
+                f,
+                "Upload a certificate that is valid now (keep the previous one "
+                "until the new one's start date).",
+            ),
         ),
         verify_text="The not-before date must now be in the past.",
     )
@@ -647,12 +725,17 @@ def _not_yet_valid(f: _Fill) -> Remediation:
 
 def _hostname_mismatch(f: _Fill) -> Remediation:
     names = f.text_of("names", "sans")
-    covers = f" It covers: {names}." if names else " It covers no DNS names."
+    covers = f" It covers: {names}." if names else ""
     origin = (
-        Step("origin", f"Maybe the right certificate exists but another server block answers: "
-             f"check which block has server_name {f.host_text}.",
-             ("nginx -T 2>/dev/null | grep -n -e server_name -e ssl_certificate | cat -v",
-              "apachectl -S 2>&1 | cat -v")),
+        Step(
+            "origin",
+            f"Maybe the right certificate exists but another server block answers: "
+            f"check which block has server_name {f.host_text}.",
+            (
+                "nginx -T 2>/dev/null | grep -n -e server_name -e ssl_certificate | cat -v",
+                "apachectl -S 2>&1 | cat -v",
+            ),
+        ),
         _renew_origin(f, f"Otherwise reissue with {f.host_text} in the SANs."),
         *_install(f),
     )
@@ -662,10 +745,15 @@ def _hostname_mismatch(f: _Fill) -> Remediation:
         "Browsers accept a certificate only if its SANs list the site name "
         "(NET::ERR_CERT_COMMON_NAME_INVALID); the CN field is ignored, a wildcard covers one "
         "label.",
-        _by_role(f, origin, _edge_upload(
-            f, f"Add {f.host_text} to the certificate the CDN serves (or add the hostname to the "
-               "CDN so it issues one), then upload it."
-        )),
+        _by_role(
+            f,
+            origin,
+            _edge_upload(
+                f,
+                f"Add {f.host_text} to the certificate the CDN serves (or add the hostname to the "
+                "CDN so it issues one), then upload it.",
+            ),
+        ),
         verify_text="The layer must serve a certificate whose SANs include the site.",
         verify=f.check(),
     )
@@ -673,11 +761,16 @@ def _hostname_mismatch(f: _Fill) -> Remediation:
 
 def _self_signed(f: _Fill) -> Remediation:
     origin = (
-        Step("origin", "The server sends a self-signed certificate (often a default or snakeoil "
-             "one): find which file it uses. Behind a CDN this only works in a non-strict "
-             "origin mode; direct visitors still see untrusted.",
-             ("nginx -T 2>/dev/null | grep -n ssl_certificate | cat -v",
-              "grep -rn SSLCertificateFile /etc/apache2/ | cat -v")),
+        Step(
+            "origin",
+            "The server sends a self-signed certificate (often a default or snakeoil "
+            "one): find which file it uses. Behind a CDN this only works in a non-strict "
+            "origin mode; direct visitors still see untrusted.",
+            (
+                "nginx -T 2>/dev/null | grep -n ssl_certificate | cat -v",
+                "grep -rn SSLCertificateFile /etc/apache2/ | cat -v",
+            ),
+        ),
         _renew_origin(f, "Get a certificate from a public CA."),
         *_install(f),
     )
@@ -686,10 +779,15 @@ def _self_signed(f: _Fill) -> Remediation:
         "The certificate served here is its own issuer: no CA vouches for it.",
         "Browsers trust only certificates issued by a CA in their store; nobody has this "
         "certificate in theirs (NET::ERR_CERT_AUTHORITY_INVALID).",
-        _by_role(f, origin, _edge_upload(
-            f, f"The CDN has no real certificate for {f.host_text}: add the hostname there or "
-               "upload a CA-issued certificate."
-        )),
+        _by_role(
+            f,
+            origin,
+            _edge_upload(
+                f,
+                f"The CDN has no real certificate for {f.host_text}: add the hostname there or "
+                "upload a CA-issued certificate.",
+            ),
+        ),
         verify=f.check(),
         verify_text="The layer must chain to a public root.",
     )
@@ -727,8 +825,7 @@ def _private_ca(f: _Fill) -> Remediation:
         f"The chain is trusted only thanks to the extra company CA{via}.",
         "Machines with the company CA imported trust it; everyone else (phones, partners, the "
         "public) sees untrusted.",
-        (*_client_import(f, "Import the company CA on every client that must trust it."),
-         *steps),
+        (*_client_import(f, "Import the company CA on every client that must trust it."), *steps),
         verify=f.check(),
         verify_text="Check with the company CA, as clients will see it.",
     )
@@ -736,21 +833,32 @@ def _private_ca(f: _Fill) -> Remediation:
 
 def _incomplete_chain(f: _Fill) -> Remediation:
     missing = f.text_of("missing", "missing_issuer")
-    urls = [u for u in f.strings("ca_issuers", "aia_urls", "aia")
-            if re.fullmatch(r"https?://[A-Za-z0-9._~:/?=&%+@-]+", u)]
+    urls = [
+        u
+        for u in f.strings("ca_issuers", "aia_urls", "aia")
+        if re.fullmatch(r"https?://[A-Za-z0-9._~:/?=&%+@-]+", u)
+    ]
     fetch: tuple[str, ...] = (
-        (f"curl -sf -o intermediate.der {_q(urls[0])}",
-         "openssl x509 -inform DER -in intermediate.der -out intermediate.pem")
-        if urls else
-        (f"openssl x509 -in {f.leaf_file} -noout -ext authorityInfoAccess | cat -v",)
+        (
+            f"curl -sf -o intermediate.der {_q(urls[0])}",
+            "openssl x509 -inform DER -in intermediate.der -out intermediate.pem",
+        )
+        if urls
+        else (f"openssl x509 -in {f.leaf_file} -noout -ext authorityInfoAccess | cat -v",)
     )
     named = f"Missing: {missing}. " if missing else ""
     origin = (
-        Step("origin", f"{named}Get the intermediate from your CA (its URL is the leaf's "
-             "CA Issuers entry). With certbot, point the server at fullchain.pem, not cert.pem.",
-             fetch),
-        _build_fullchain(f, "Build fullchain.pem: leaf first, then the intermediate(s), no root; "
-                            "openssl verify must say OK."),
+        Step(
+            "origin",
+            f"{named}Get the intermediate from your CA (its URL is the leaf's "
+            "CA Issuers entry). With certbot, point the server at fullchain.pem, not cert.pem.",
+            fetch,
+        ),
+        _build_fullchain(
+            f,
+            "Build fullchain.pem: leaf first, then the intermediate(s), no root; "
+            "openssl verify must say OK.",
+        ),
         *_install(f),
     )
     return _done(
@@ -760,10 +868,15 @@ def _incomplete_chain(f: _Fill) -> Remediation:
         "Browsers that do not happen to have the intermediate cached, and most other clients "
         "(curl, Java, Android apps), cannot build a path to a root: untrusted on some machines, "
         "fine on others.",
-        _by_role(f, origin, _edge_upload(
-            f, f"{named}Upload the certificate together with its intermediate(s) (the chain or "
-               "bundle field), leaf first, no root."
-        )),
+        _by_role(
+            f,
+            origin,
+            _edge_upload(
+                f,
+                f"{named}Upload the certificate together with its intermediate(s) (the chain or "
+                "bundle field), leaf first, no root.",
+            ),
+        ),
         verify=f.check(),
         verify_text="The layer must now send the intermediate(s).",
     )
@@ -771,16 +884,22 @@ def _incomplete_chain(f: _Fill) -> Remediation:
 
 def _print_chain(f: _Fill) -> str:
     """Subjects and issuers of fullchain.pem, in file order, neutralised."""
-    return (f"openssl crl2pkcs7 -nocrl -certfile {f.fullchain}"
-            " | openssl pkcs7 -print_certs -noout | cat -v")
+    return (
+        f"openssl crl2pkcs7 -nocrl -certfile {f.fullchain}"
+        " | openssl pkcs7 -print_certs -noout | cat -v"
+    )
 
 
 def _wrong_order(f: _Fill) -> Remediation:
     origin = (
-        Step("origin", "See the order in the file: each certificate's issuer must be the next "
-             "one's subject.", (_print_chain(f),)),
-        _build_fullchain(f, "Concatenate leaf first, then the certificate that signed it, and "
-                            "so on."),
+        Step(
+            "origin",
+            "See the order in the file: each certificate's issuer must be the next one's subject.",
+            (_print_chain(f),),
+        ),
+        _build_fullchain(
+            f, "Concatenate leaf first, then the certificate that signed it, and so on."
+        ),
         *_install(f),
     )
     return _done(
@@ -788,9 +907,9 @@ def _wrong_order(f: _Fill) -> Remediation:
         "The certificates are sent out of order (expected: leaf, then its issuer, and so on).",
         "Most browsers reorder them, but some clients (older OpenSSL, Java, embedded devices) "
         "fail and report untrusted.",
-        _by_role(f, origin, _edge_upload(
-            f, "Re-upload the chain with the leaf first, then its issuer."
-        )),
+        _by_role(
+            f, origin, _edge_upload(f, "Re-upload the chain with the leaf first, then its issuer.")
+        ),
         verify=f.check(),
         verify_text="The layer must send leaf first, then each issuer.",
     )
@@ -887,10 +1006,17 @@ def _weak_key(f: _Fill) -> Remediation:
 def _default_cert(f: _Fill) -> Remediation:
     names = f.text_of("names", "sans")
     origin = (
-        _nginx(f, "nginx: make this site the default server for the port, or give the default "
-               "server the same certificate.", f"listen {f.aport} ssl default_server;"),
-        Step("origin", "Apache: the first VirtualHost listed for the port is the default; "
-             "make it this site.", ("apachectl -S 2>&1 | cat -v",)),
+        _nginx(
+            f,
+            "nginx: make this site the default server for the port, or give the default "
+            "server the same certificate.",
+            f"listen {f.aport} ssl default_server;",
+        ),
+        Step(
+            "origin",
+            "Apache: the first VirtualHost listed for the port is the default; make it this site.",
+            ("apachectl -S 2>&1 | cat -v",),
+        ),
     )
     return _done(
         f,
@@ -898,10 +1024,18 @@ def _default_cert(f: _Fill) -> Remediation:
         + (f" (it covers: {names})." if names else "."),
         "Browsers always send SNI and are not affected; very old clients, some bots, health "
         "checks and monitoring that omit SNI see a mismatched, untrusted certificate.",
-        _by_role(f, origin, (Step(
-            "edge", f"Most CDNs answer non-SNI clients with a shared certificate; ask "
+        _by_role(
+            f,
+            origin,
+            (
+                Step(
+                    "edge",
+                    f"Most CDNs answer non-SNI clients with a shared certificate; ask "
                     f"{_cdn_label(f)} about non-SNI (dedicated IP) support, or accept that such "
-                    "clients fail."),)),
+                    "clients fail.",
+                ),
+            ),
+        ),
         reproduce=f.showcerts(sni=False),
         verify=f.dates(sni=False),
         verify_text="Without SNI the layer must serve the site's certificate.",
@@ -916,9 +1050,14 @@ def _trust_store_dependent(f: _Fill) -> Remediation:
         "intermediate) as intermediate.pem.",
         "Select the CA chain that works with older clients (compatible bundle) and re-upload.",
     )
-    client = Step("client", "Update the CA bundle on the machines that fail.",
-                  ("apt-get update && apt-get install --only-upgrade ca-certificates",
-                   "update-ca-certificates"))
+    client = Step(
+        "client",
+        "Update the CA bundle on the machines that fail.",
+        (
+            "apt-get update && apt-get install --only-upgrade ca-certificates",
+            "update-ca-certificates",
+        ),
+    )
     return _done(
         f,
         "The chain is trusted by one trust store but not another"
@@ -938,20 +1077,36 @@ def _status(f: _Fill) -> str:
 
 def _ocsp_missing(f: _Fill) -> Remediation:
     origin = (
-        _nginx(f, "nginx: turn stapling on (it needs a resolver to reach the CA; the first "
-               "handshake after a reload has no staple yet).",
-               "ssl_stapling on;", "ssl_stapling_verify on;",
-               f"ssl_trusted_certificate {f.chainfile};", "resolver RESOLVER_IP;"),
-        _apache(f, "Apache: turn stapling on (the cache line goes outside the VirtualHost).",
-                "SSLUseStapling on", "SSLStaplingCache shmcb:/var/run/apache2/ocsp(128000)"),
+        _nginx(
+            f,
+            "nginx: turn stapling on (it needs a resolver to reach the CA; the first "
+            "handshake after a reload has no staple yet).",
+            "ssl_stapling on;",
+            "ssl_stapling_verify on;",
+            f"ssl_trusted_certificate {f.chainfile};",
+            "resolver RESOLVER_IP;",
+        ),
+        _apache(
+            f,
+            "Apache: turn stapling on (the cache line goes outside the VirtualHost).",
+            "SSLUseStapling on",
+            "SSLStaplingCache shmcb:/var/run/apache2/ocsp(128000)",
+        ),
     )
     return _done(
         f,
         "The layer does not staple an OCSP response.",
         "Not a trust error: browsers then ask the CA themselves or skip the check. Some CAs no "
         "longer run OCSP (Let's Encrypt stopped in 2025): then there is nothing to staple.",
-        _by_role(f, origin, (Step(
-            "edge", f"Stapling at the edge is {_cdn_label(f)}'s job: usually nothing to do."),)),
+        _by_role(
+            f,
+            origin,
+            (
+                Step(
+                    "edge", f"Stapling at the edge is {_cdn_label(f)}'s job: usually nothing to do."
+                ),
+            ),
+        ),
         reproduce=_status(f),
         verify=_status(f),
         verify_text="The layer must show an OCSP response with status successful.",
@@ -961,9 +1116,17 @@ def _ocsp_missing(f: _Fill) -> Remediation:
 def _ocsp_invalid(f: _Fill) -> Remediation:
     reason = f.text_of("reason", "error")
     origin = (
-        _nginx(f, "nginx: a restart drops a staple cached for the old certificate; remove any "
-               "ssl_stapling_file line that points at an old response.", reload="restart"),
-        _apache(f, "Apache: a restart empties the stapling cache.", reload="restart"),
+        Step(
+            "origin",
+            "nginx: a restart drops a staple cached for the old certificate; remove any "
+            "ssl_stapling_file line that points at an old response.",
+            ("nginx -t && systemctl restart nginx",),
+        ),
+        Step(
+            "origin",
+            "Apache: a restart empties the stapling cache.",
+            ("apachectl configtest && systemctl restart apache2",),
+        ),
     )
     return _done(
         f,
@@ -971,9 +1134,13 @@ def _ocsp_invalid(f: _Fill) -> Remediation:
         + (f" ({reason})." if reason else "."),
         "Browsers ignore or reject a bad staple; with OCSP Must-Staple the certificate is "
         "refused outright.",
-        _by_role(f, origin, _edge_upload(
-            f, "Re-deploy the current certificate so the edge fetches a fresh response."
-        )),
+        _by_role(
+            f,
+            origin,
+            _edge_upload(
+                f, "Re-deploy the current certificate so the edge fetches a fresh response."
+            ),
+        ),
         reproduce=_status(f),
         verify=_status(f),
         verify_text="The stapled response must be for the served certificate and current.",
@@ -1020,16 +1187,21 @@ def _stale_edge(f: _Fill) -> Remediation:
         + ": the renewal did not reach it.",
         "Users sent to this edge get the old certificate; when it expires they see untrusted "
         "while everyone else is fine.",
-        _edge_upload(f, "Upload the renewed certificate (the reference) with its intermediates "
-                        "and key, to every edge/region of the hostname."),
+        _edge_upload(
+            f,
+            "Upload the renewed certificate (the reference) with its intermediates "
+            "and key, to every edge/region of the hostname.",
+        ),
         verify_text=" ".join(filter(None, ["Check the edge serves the reference.", _expect(f)])),
     )
 
 
 def _edge_ahead(f: _Fill) -> Remediation:
     origin = (
-        Step("origin", "Install on the origin the certificate you renewed at the CDN (or "
-             "renew it there too)."),
+        Step(
+            "origin",
+            "Install on the origin the certificate you renewed at the CDN (or renew it there too).",
+        ),
         *_install(f),
     )
     return _done(
@@ -1038,8 +1210,12 @@ def _edge_ahead(f: _Fill) -> Remediation:
         "Visitors do not see it yet, but direct access to the origin and CDNs that validate the "
         "origin certificate (strict mode) fail once the origin certificate expires.",
         origin,
-        verify_text=" ".join(filter(None, ["Check the origin serves the new certificate.",
-                                           _expect(f)])),
+        # Only an origin context knows the origin's address; otherwise re-check the site.
+        verify=None if f.origin else f.check(layer=False),
+        site_check=not f.origin,
+        verify_text=" ".join(
+            filter(None, ["Check the origin serves the new certificate.", _expect(f)])
+        ),
     )
 
 
@@ -1049,8 +1225,11 @@ def _edges_disagree(f: _Fill) -> Remediation:
         "The edges serve more than one distinct certificate.",
         "Users get a different certificate depending on the edge DNS gives them; when one of "
         "them is bad, failures look random.",
-        _edge_upload(f, "Deploy the same certificate to every edge (the layers table shows "
-                        "which edges serve which: same label, same certificate)."),
+        _edge_upload(
+            f,
+            "Deploy the same certificate to every edge (the layers table shows "
+            "which edges serve which: same label, same certificate).",
+        ),
         verify=f.check(layer=False),
         site_check=True,
         verify_text="Every edge must show the same certificate label.",
@@ -1075,10 +1254,14 @@ def _chain_differs(f: _Fill) -> Remediation:
 
 
 def _key_differs(f: _Fill) -> Remediation:
-    spki = (f"{f.s_client()} </dev/null 2>/dev/null | openssl x509 -noout -pubkey"
-            " | openssl pkey -pubin -outform DER | openssl dgst -sha256")
-    note = ("Only matters if something pins the key (mobile apps, API clients): update the "
-            "pins, or deploy the pinned key everywhere.")
+    spki = (
+        f"{f.s_client()} </dev/null 2>/dev/null | openssl x509 -noout -pubkey"
+        " | openssl pkey -pubin -outform DER | openssl dgst -sha256"
+    )
+    note = (
+        "Only matters if something pins the key (mobile apps, API clients): update the "
+        "pins, or deploy the pinned key everywhere."
+    )
     return _done(
         f,
         "Layers serve the same names with different public keys.",
@@ -1097,7 +1280,7 @@ def _san_differs(f: _Fill) -> Remediation:
         f,
         "This layer's certificate covers fewer names than the reference"
         + (f" (missing: {listed})." if listed else "."),
-        "Visitors of the missing names get a name mismatch (untrusted) on this layer only.",
+        "Visitors to the missing names get a name mismatch (untrusted) on this layer only.",
         _replace_leaf(
             f,
             "Reissue with every name of the reference.",
@@ -1112,8 +1295,9 @@ def _san_differs(f: _Fill) -> Remediation:
 
 def _cdn_managed(f: _Fill) -> Remediation:
     cdn = _cdn(f)
-    where = (f"{cdn.name}: {cdn.where}" if cdn is not None
-             else f"{_cdn_label(f)}'s certificate settings")
+    where = (
+        f"{cdn.name}: {cdn.where}" if cdn is not None else f"{_cdn_label(f)}'s certificate settings"
+    )
     return _done(
         f,
         "All edges serve the CDN's own certificate, different from the origin's.",
@@ -1121,8 +1305,10 @@ def _cdn_managed(f: _Fill) -> Remediation:
         "watching.",
         (
             Step("edge", f"Nothing to fix. The edge certificate is managed in {where}."),
-            Step("origin", "Keep the origin certificate valid too if the CDN checks it "
-                 "(strict origin mode)."),
+            Step(
+                "origin",
+                "Keep the origin certificate valid too if the CDN checks it (strict origin mode).",
+            ),
         ),
         verify=f.check(layer=False),
         site_check=True,
@@ -1135,16 +1321,23 @@ def _mixed_content(f: _Fill) -> Remediation:
     csp = '"upgrade-insecure-requests"'
     page = f.curl(show_headers=False) + " | grep -Eo 'http://[^\"[:space:]<>]+' | sort -u | cat -v"
     steps: list[Step] = [
-        Step("origin", "Change these references to https:// in the page or app"
-             + (f" ({urls})" if urls else "") + ". As a stopgap, ask browsers to upgrade them:"),
+        Step(
+            "origin",
+            "Change these references to https:// in the page or app"
+            + (f" ({urls})" if urls else "")
+            + ". As a stopgap, ask browsers to upgrade them:",
+        ),
         _nginx(f, "nginx:", f"add_header Content-Security-Policy {csp} always;"),
         _apache(f, "Apache (mod_headers):", f"Header always set Content-Security-Policy {csp}"),
     ]
     if f.edge:
         cdn = _cdn(f)
-        rewrite = cdn.https_rewrite if cdn is not None and cdn.https_rewrite else (
-            f"{_cdn_label(f)} may offer automatic HTTPS rewrites.")
-        steps.append(Step("edge", f"Or let the CDN rewrite them: {rewrite} Then purge."))
+        rewrite = (
+            cdn.https_rewrite
+            if cdn is not None and cdn.https_rewrite
+            else (f"{_cdn_label(f)} may offer automatic HTTPS rewrites.")
+        )
+        steps.append(_edge_purge(f, f"Or let the CDN rewrite them: {rewrite}"))
     return _done(
         f,
         "The HTTPS page loads http:// resources.",
@@ -1174,17 +1367,29 @@ def _csp_upgrade(f: _Fill) -> Remediation:
 def _hsts_missing(f: _Fill) -> Remediation:
     value = '"max-age=31536000"'
     origin = (
-        _nginx(f, "nginx: send HSTS (start with a short max-age; add includeSubDomains only when "
-               "every subdomain has HTTPS).",
-               f"add_header Strict-Transport-Security {value} always;"),
-        _apache(f, "Apache (mod_headers: a2enmod headers):",
-                f"Header always set Strict-Transport-Security {value}"),
+        _nginx(
+            f,
+            "nginx: send HSTS (start with a short max-age; add includeSubDomains only when "
+            "every subdomain has HTTPS).",
+            f"add_header Strict-Transport-Security {value} always;",
+        ),
+        _apache(
+            f,
+            "Apache (mod_headers: a2enmod headers):",
+            f"Header always set Strict-Transport-Security {value}",
+        ),
     )
     cdn = _cdn(f)
-    edge_where = cdn.hsts if cdn is not None and cdn.hsts else (
-        f"{_cdn_label(f)}'s header settings")
-    edge = (Step("edge", f"Set it at the edge ({edge_where}), or at the origin: the CDN passes "
-                 "origin headers through."),)
+    edge_where = (
+        cdn.hsts if cdn is not None and cdn.hsts else (f"{_cdn_label(f)}'s header settings")
+    )
+    edge = (
+        Step(
+            "edge",
+            f"Set it at the edge ({edge_where}), or at the origin: the CDN passes "
+            "origin headers through.",
+        ),
+    )
     return _done(
         f,
         "The layer sends no Strict-Transport-Security header.",
@@ -1207,10 +1412,17 @@ def _http_differs(f: _Fill) -> Remediation:
         "with stale configuration or an origin that is not the one you think.",
         _by_role(
             f,
-            (Step("origin", "Make every origin server run the same configuration, then reload.",
-                  ("nginx -t && systemctl reload nginx",
-                   "apachectl configtest && systemctl reload apache2")),),
-            _edge_upload(f, "Align the CDN's rules and headers for the hostname."),
+            (
+                Step(
+                    "origin",
+                    "Make every origin server run the same configuration, then reload.",
+                    (
+                        "nginx -t && systemctl reload nginx",
+                        "apachectl configtest && systemctl reload apache2",
+                    ),
+                ),
+            ),
+            (_edge_purge(f, f"Align {_cdn_label(f)}'s rules and headers for the hostname."),),
         ),
         reproduce=f.curl(),
         verify=f.check(layer=False),

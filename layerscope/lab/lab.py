@@ -13,19 +13,15 @@ import json
 import random
 import shutil
 import tempfile
-import threading
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
 
 from .dns import DnsResponder
+from .loop import LoopThread
 from .pki import pem_bundle
 from .scenarios import CDN_ZONE, ZONE, LabPki, SiteSpec, make_pki, make_sites
 from .servers import LayerServer
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,9 +57,7 @@ class Lab:
     def __init__(self, *, now: dt.datetime | None = None, octet: int | None = None) -> None:
         self.now = now or dt.datetime.now(dt.UTC)
         self._octet = octet
-        self._loop = asyncio.new_event_loop()
-        self._loop.set_exception_handler(lambda _loop, _ctx: None)
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="lab")
+        self._thread = LoopThread("lab")
         self._servers: list[LayerServer] = []
         self._dns: DnsResponder | None = None
         self.port = 0
@@ -85,9 +79,6 @@ class Lab:
     ) -> None:
         self.stop()
 
-    def _run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
-
     def start(self) -> Lab:
         """Generate the PKI, start every server and the DNS responder, write the config."""
         self._thread.start()
@@ -97,11 +88,11 @@ class Lab:
         for _attempt in range(6):
             octet = self._octet or random.randint(20, 250)
             try:
-                self._run(self._start(specs, octet))
+                self._thread.run(self._start(specs, octet))
                 break
             except OSError as exc:  # address in use: another lab on this octet
                 last = exc
-                self._run(self._stop_servers())
+                self._thread.run(self._stop_servers())
                 self._octet = None
         else:
             self.stop()
@@ -111,13 +102,10 @@ class Lab:
 
     def stop(self) -> None:
         """Stop every server, the loop and the thread; remove the temporary files."""
-        if self._thread.is_alive():
+        if self._thread.running:
             with contextlib.suppress(Exception):
-                self._run(self._stop_servers(), timeout=10)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(5)
-        if not self._loop.is_running() and not self._loop.is_closed():
-            self._loop.close()
+                self._thread.run(self._stop_servers(), timeout=10)
+        self._thread.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
 
     async def _start(self, specs: list[SiteSpec], octet: int) -> None:
