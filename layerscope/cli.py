@@ -31,42 +31,97 @@ class _Parser(argparse.ArgumentParser):
 def _add_check_options(p: argparse.ArgumentParser) -> None:
     s = argparse.SUPPRESS
     g = p.add_argument_group("what to probe")
-    g.add_argument("--origin", metavar="IP|HOST[:PORT]", default=s,
-                   help="the origin server behind the CDN (a host name: each of its IPs)")
-    g.add_argument("--edge", metavar="IP", action="append", default=s,
-                   help="probe this edge address instead of resolving the site (repeatable)")
+    g.add_argument(
+        "--origin",
+        metavar="IP|HOST[:PORT]",
+        default=s,
+        help="the origin server behind the CDN (a host name: each of its IPs)",
+    )
+    g.add_argument(
+        "--edge",
+        metavar="IP",
+        action="append",
+        default=s,
+        help="probe this edge address instead of resolving the site (repeatable)",
+    )
     g.add_argument("--port", type=int, default=s, help="site port (default 443)")
     g.add_argument("--sni", metavar="NAME", default=s, help="server name to send (default: site)")
-    g.add_argument("--resolver", metavar="IP[:PORT]", action="append", default=s,
-                   help="DNS resolver to ask (repeatable; default: the system resolver)")
-    g.add_argument("-4", dest="family", action="store_const", const=4, default=s,
-                   help="IPv4 edges only")
-    g.add_argument("-6", dest="family", action="store_const", const=6, default=s,
-                   help="IPv6 edges only")
-    g.add_argument("--no-http", dest="http", action="store_false", default=s,
-                   help="skip the HTTP fetch per layer")
+    g.add_argument(
+        "--resolver",
+        metavar="IP[:PORT]",
+        action="append",
+        default=s,
+        help="DNS resolver to ask (repeatable; default: the system resolver)",
+    )
+    g.add_argument(
+        "-4", dest="family", action="store_const", const=4, default=s, help="IPv4 edges only"
+    )
+    g.add_argument(
+        "-6", dest="family", action="store_const", const=6, default=s, help="IPv6 edges only"
+    )
+    g.add_argument(
+        "--no-http",
+        dest="http",
+        action="store_false",
+        default=s,
+        help="skip the HTTP fetch per layer",
+    )
     t = p.add_argument_group("how to judge")
-    t.add_argument("--ca-bundle", metavar="certifi|system|FILE", default=s,
-                   help="trust store (default certifi, Mozilla's)")
-    t.add_argument("--extra-ca", metavar="FILE", action="append", default=s,
-                   help="private/company CA added to the trust store (repeatable)")
-    t.add_argument("--alt-ca-bundle", metavar="certifi|system|FILE|none", default=s,
-                   help="second store to compare with (default: system for certifi, and back)")
+    t.add_argument(
+        "--ca-bundle",
+        metavar="certifi|system|FILE",
+        default=s,
+        help="trust store (default certifi, Mozilla's)",
+    )
+    t.add_argument(
+        "--extra-ca",
+        metavar="FILE",
+        action="append",
+        default=s,
+        help="private/company CA added to the trust store (repeatable)",
+    )
+    t.add_argument(
+        "--alt-ca-bundle",
+        metavar="certifi|system|FILE|none",
+        default=s,
+        help="second store to compare with (default: system for certifi, and back)",
+    )
     t.add_argument("--warn-days", type=int, default=s, help="expiry warning threshold (21)")
     t.add_argument("--crit-days", type=int, default=s, help="expiry critical threshold (7)")
-    t.add_argument("--at", metavar="DATETIME", default=s,
-                   help="judge validity at this moment (ISO 8601) instead of now")
+    t.add_argument(
+        "--at",
+        metavar="DATETIME",
+        default=s,
+        help="judge validity at this moment (ISO 8601) instead of now",
+    )
     r = p.add_argument_group("running")
     r.add_argument("--timeout", type=float, default=s, help="seconds per layer and lookup (5)")
     r.add_argument("--concurrency", type=int, default=s, help="probes in flight at once (32)")
-    r.add_argument("--config", metavar="FILE", type=Path, default=s,
-                   help="TOML file with [defaults] and [[site]] entries")
+    r.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        default=s,
+        help="TOML file with [defaults] and [[site]] entries",
+    )
     o = p.add_argument_group("output")
     fmt = o.add_mutually_exclusive_group()
-    fmt.add_argument("--json", dest="format", action="store_const", const="json", default=s,
-                     help="JSON (schema in docs/json-schema.md)")
-    fmt.add_argument("--markdown", dest="format", action="store_const", const="markdown",
-                     default=s, help="Markdown, for tickets and chat")
+    fmt.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        default=s,
+        help="JSON (schema in docs/json-schema.md)",
+    )
+    fmt.add_argument(
+        "--markdown",
+        dest="format",
+        action="store_const",
+        const="markdown",
+        default=s,
+        help="Markdown, for tickets and chat",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,18 +137,31 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("hosts", nargs="*", metavar="HOST", help="site name(s)")
     _add_check_options(check)
     demo = sub.add_parser("demo", help="start the embedded lab and inspect its sites")
-    demo.add_argument("--check", action="store_true",
-                      help="print the report instead of opening the UI")
+    demo.add_argument(
+        "--check", action="store_true", help="print the report instead of opening the UI"
+    )
     fmt = demo.add_mutually_exclusive_group()
-    fmt.add_argument("--json", dest="format", action="store_const", const="json",
-                     default="text")
+    fmt.add_argument("--json", dest="format", action="store_const", const="json", default="text")
     fmt.add_argument("--markdown", dest="format", action="store_const", const="markdown")
     return parser
 
 
 _CHECK_KEYS = (
-    "origin", "edge", "port", "sni", "resolver", "family", "http", "ca_bundle", "extra_ca",
-    "alt_ca_bundle", "warn_days", "crit_days", "at", "timeout", "concurrency",
+    "origin",
+    "edge",
+    "port",
+    "sni",
+    "resolver",
+    "family",
+    "http",
+    "ca_bundle",
+    "extra_ca",
+    "alt_ca_bundle",
+    "warn_days",
+    "crit_days",
+    "at",
+    "timeout",
+    "concurrency",
 )
 
 

@@ -96,7 +96,9 @@ def _number(value: Any, key: str, kind: type[int] | type[float]) -> Any:
     return kind(value)
 
 
-def apply(options: CheckOptions, values: Mapping[str, Any], base: Path | None = None) -> CheckOptions:
+def apply(
+    options: CheckOptions, values: Mapping[str, Any], base: Path | None = None
+) -> CheckOptions:
     """Options updated with config-style ``values`` (keys as in the TOML file)."""
     changes: dict[str, Any] = {}
 
@@ -183,7 +185,7 @@ def load_config(path: Path, cli: Mapping[str, Any]) -> list[SiteRequest]:
     out: list[SiteRequest] = []
     for index, entry in enumerate(sites, start=1):
         if not isinstance(entry, dict) or not isinstance(entry.get("host"), str):
-            raise ConfigError(f"{path}: [[site]] number {index} needs host = \"name\"")
+            raise ConfigError(f'{path}: [[site]] number {index} needs host = "name"')
         try:
             options = apply(apply(common, entry, base), cli)
         except ConfigError as exc:

@@ -397,6 +397,16 @@ def hostile_evidence() -> dict[str, Any]:
     ev["reference_sha256"] = HOSTILE[1]
     ev["served_sha256"] = HOSTILE[3]
     ev["ca_issuers"] = ["http://x/$(reboot)", "http://x/;rm -rf ~"]
+    # The nested shapes analyse.py and compare.py produce, with hostile strings inside.
+    certs = [{"subject": h, "sha256": h, "source": f"AIA {h}", "key_type": h} for h in HOSTILE]
+    for key in ("found", "certificates", "unrelated", "intermediates", "reference_intermediates"):
+        ev[key] = certs
+    for key in ("served", "reference", "edge", "origin"):
+        ev[key] = {"sha256": HOSTILE[1], "subject": HOSTILE[0]}
+    ev["groups"] = [{"sha256": "ab" * 32, "layers": list(HOSTILE)}]
+    ev["default_names"] = ev["expected_order"] = list(HOSTILE)
+    ev["reference_spki_sha256"] = HOSTILE[2]
+    ev["older_by_days"] = HOSTILE[0]
     return ev
 
 
@@ -463,10 +473,14 @@ def test_incomplete_chain_names_missing_certificate_and_builds_fullchain() -> No
 
 
 def test_incomplete_chain_fetches_intermediate_from_a_plain_aia_url() -> None:
-    """A well-formed caIssuers URL from the evidence becomes a quoted download command."""
+    """Where the analysis found the intermediate over AIA, the URL becomes a download command."""
     url = "http://r11.i.lencr.org/"
-    rem = remediation_for("incomplete_chain", ctx(role="origin", evidence={"ca_issuers": [url]}))
+    found = [{"subject": "CN=R11", "sha256": "ab" * 32, "source": f"AIA {url}"}]
+    rem = remediation_for(
+        "incomplete_chain", ctx(role="origin", evidence={"missing": ["CN=R11"], "found": found})
+    )
     assert f"curl -sf -o intermediate.der {url}" in commands(rem)
+    assert any(f"found via: AIA {url}" in step.text for step in rem.steps)
 
 
 def test_incomplete_chain_on_an_edge_asks_to_upload_the_chain_at_the_cdn() -> None:
@@ -540,13 +554,43 @@ def test_client_import_uses_a_neutral_file_name_for_odd_paths() -> None:
 
 def test_stale_edge_verify_expects_the_reference_fingerprint() -> None:
     """The verify step names the reference fingerprint in OpenSSL's colon form."""
-    ref = "ab" * 32
-    rem = remediation_for(
-        "stale_edge", ctx(evidence={"reference_sha256": ref, "served_sha256": "cd" * 32})
-    )
-    assert "AB:AB:AB" in rem.steps[-1].text
-    assert "abababababab" in rem.meaning and "cdcdcdcdcdcd" in rem.meaning
+    evidence = {
+        "served": {"sha256": "cd" * 32, "subject": "CN=example.com"},
+        "reference": {"sha256": "ab" * 32, "subject": "CN=example.com"},
+        "older_by_days": 59.96,
+    }
+    rem = remediation_for("stale_edge", ctx(evidence=evidence))
+    assert "sha256 Fingerprint=AB:AB:AB" in rem.steps[-1].text
+    assert "serves cdcdcdcdcdcd" in rem.meaning and "reference abababababab" in rem.meaning
+    assert "60 days older" in rem.meaning
     assert "-fingerprint -sha256" in rem.verify
+
+
+def test_fingerprint_that_is_not_hex_is_ignored() -> None:
+    """A malformed fingerprint is left out rather than shown as if it were one."""
+    rem = remediation_for("stale_edge", ctx(evidence={"reference": {"sha256": "zz" * 32}}))
+    assert "Fingerprint=" not in rem.steps[-1].text
+
+
+def test_edges_disagree_lists_which_edges_serve_which_certificate() -> None:
+    """Each distinct leaf is named by its short id with the edges serving it."""
+    groups = [
+        {"sha256": "ab" * 32, "layers": ["192.0.2.1", "192.0.2.2"]},
+        {"sha256": "cd" * 32, "layers": ["192.0.2.3"]},
+    ]
+    rem = remediation_for("edges_disagree", ctx(role="", evidence={"groups": groups}))
+    assert "abababababab on 192.0.2.1, 192.0.2.2" in rem.meaning
+    assert "cdcdcdcdcdcd on 192.0.2.3" in rem.meaning
+
+
+def test_weak_findings_name_each_certificate_with_its_algorithm_or_key() -> None:
+    """weak_signature and weak_key list the certificates the analysis found."""
+    sig = [{"subject": "CN=old", "sha256": "00", "signature_algorithm": "sha1WithRSAEncryption"}]
+    key = [{"subject": "CN=small", "sha256": "00", "key_type": "RSA", "key_bits": 1024}]
+    weak_sig = remediation_for("weak_signature", ctx(evidence={"certificates": sig}))
+    weak_key = remediation_for("weak_key", ctx(evidence={"certificates": key}))
+    assert "CN=old (sha1WithRSAEncryption)" in weak_sig.meaning
+    assert "CN=small (RSA 1024)" in weak_key.meaning
 
 
 def test_default_cert_without_sni_verifies_without_sni() -> None:

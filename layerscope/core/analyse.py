@@ -70,8 +70,11 @@ def leaf_is_valid(leaf: CertFacts, at: dt.datetime) -> bool:
 def _error_finding(layer: Layer) -> Finding:
     error = layer.probe.error
     assert error is not None
-    evidence = {"error_kind": error.kind.value, "message": error.message,
-                "elapsed_ms": error.elapsed_ms}
+    evidence = {
+        "error_kind": error.kind.value,
+        "message": error.message,
+        "elapsed_ms": error.elapsed_ms,
+    }
     if error.kind in NOT_TLS_KINDS:
         code, summary = "not_tls", f"{layer.label} does not speak TLS: {error.message}"
     elif error.kind in UNREACHABLE_KINDS:
@@ -95,29 +98,51 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
     at = th.at
     if leaf.not_after < at:
         days = (at - leaf.not_after).total_seconds() / 86400
-        add("expired", Severity.CRITICAL,
+        add(
+            "expired",
+            Severity.CRITICAL,
             f"the certificate expired {days:.1f} days ago ({_iso(leaf.not_after)})",
-            not_after=_iso(leaf.not_after), days_ago=round(days, 2), **_cert_ref(leaf))
+            not_after=_iso(leaf.not_after),
+            days_ago=round(days, 2),
+            **_cert_ref(leaf),
+        )
     elif leaf.not_before > at:
         days = (leaf.not_before - at).total_seconds() / 86400
-        add("not_yet_valid", Severity.CRITICAL,
+        add(
+            "not_yet_valid",
+            Severity.CRITICAL,
             f"the certificate is valid only from {_iso(leaf.not_before)} (in {days:.1f} days)",
-            not_before=_iso(leaf.not_before), days_until=round(days, 2), **_cert_ref(leaf))
+            not_before=_iso(leaf.not_before),
+            days_until=round(days, 2),
+            **_cert_ref(leaf),
+        )
     else:
         days_left = leaf.days_left(at)
         severity = expiry_severity(days_left, th)
         if severity is not None:
-            add("expiring_soon", severity,
+            add(
+                "expiring_soon",
+                severity,
                 f"the certificate expires in {days_left:.1f} days ({_iso(leaf.not_after)})",
-                not_after=_iso(leaf.not_after), days_left=round(days_left, 2),
-                warn_days=th.warn_days, crit_days=th.crit_days, **_cert_ref(leaf))
+                not_after=_iso(leaf.not_after),
+                days_left=round(days_left, 2),
+                warn_days=th.warn_days,
+                crit_days=th.crit_days,
+                **_cert_ref(leaf),
+            )
 
     if not covers(leaf.sans, host):
         names = list(leaf.sans[:50])
-        add("hostname_mismatch", Severity.CRITICAL,
+        add(
+            "hostname_mismatch",
+            Severity.CRITICAL,
             f"{host} is not among the certificate's names ({', '.join(names[:5]) or 'none'}"
             f"{', ...' if len(leaf.sans) > 5 else ''})",
-            host=host, names=names, names_total=len(leaf.sans), common_name=leaf.common_name)
+            host=host,
+            names=names,
+            names_total=len(leaf.sans),
+            common_name=leaf.common_name,
+        )
 
     chain = layer.chain
     if chain is not None:
@@ -138,64 +163,109 @@ def _chain_findings(layer: Layer, chain: ChainAnalysis, th: Thresholds) -> list[
     status = chain.status
     top = chain.path[-1]
     if status is PathStatus.SELF_SIGNED:
-        add("self_signed", Severity.CRITICAL,
-            "the certificate is self-signed: no browser trusts it", **_cert_ref(leaf))
+        add(
+            "self_signed",
+            Severity.CRITICAL,
+            "the certificate is self-signed: no browser trusts it",
+            **_cert_ref(leaf),
+        )
     elif status is PathStatus.UNTRUSTED_ROOT:
         root = top.subject if top.self_issued else chain.missing_issuer
-        add("untrusted_root", Severity.CRITICAL,
+        add(
+            "untrusted_root",
+            Severity.CRITICAL,
             f"the chain ends at '{root}', which is not in the trust store",
-            root=root, root_sha256=top.sha256 if top.self_issued else None,
-            root_served=top.self_issued)
+            root=root,
+            root_sha256=top.sha256 if top.self_issued else None,
+            root_served=top.self_issued,
+        )
     elif status is PathStatus.INCOMPLETE:
-        add("incomplete_chain", Severity.CRITICAL,
+        add(
+            "incomplete_chain",
+            Severity.CRITICAL,
             f"the server sends no issuer for '{chain.missing_issuer}' and it could not be "
-            "found anywhere", missing=[chain.missing_issuer], found=[],
-            missing_issuer=chain.missing_issuer)
+            "found anywhere",
+            missing=[chain.missing_issuer],
+            found=[],
+            missing_issuer=chain.missing_issuer,
+        )
     if chain.missing and chain.anchored:
         names = [c.subject for c, _src in chain.missing]
-        add("incomplete_chain", Severity.CRITICAL,
+        add(
+            "incomplete_chain",
+            Severity.CRITICAL,
             f"the server does not send the intermediate {', '.join(names)}; clients that "
             "do not already have it call the certificate untrusted",
             missing=names,
-            found=[{"subject": c.subject, "sha256": c.sha256, "source": src}
-                   for c, src in chain.missing])
+            found=[
+                {"subject": c.subject, "sha256": c.sha256, "source": src}
+                for c, src in chain.missing
+            ],
+        )
     if status is PathStatus.PRIVATE:
-        add("private_ca", Severity.INFO,
+        add(
+            "private_ca",
+            Severity.INFO,
             f"trusted only thanks to the extra CA '{top.subject}': browsers without it "
-            "call the certificate untrusted", root=top.subject, root_sha256=top.sha256)
+            "call the certificate untrusted",
+            root=top.subject,
+            root_sha256=top.sha256,
+        )
     if not chain.in_order:
-        add("wrong_order", Severity.WARNING,
+        add(
+            "wrong_order",
+            Severity.WARNING,
             "the certificates are not sent leaf first, then each issuer in turn",
             served_order=[c.subject for c in served],
-            expected_order=[c.subject for c in chain.path if not c.self_issued or c is leaf])
+            expected_order=[c.subject for c in chain.path if not c.self_issued or c is leaf],
+        )
     if chain.root_served:
-        add("root_in_chain", Severity.INFO,
-            f"the server also sends the root '{top.subject}'", root=top.subject,
-            root_sha256=top.sha256)
+        add(
+            "root_in_chain",
+            Severity.INFO,
+            f"the server also sends the root '{top.subject}'",
+            root=top.subject,
+            root_sha256=top.sha256,
+        )
     if chain.unrelated:
-        add("unrelated_cert_in_chain", Severity.WARNING,
+        add(
+            "unrelated_cert_in_chain",
+            Severity.WARNING,
             "the server sends certificates that are not on the path: "
             + ", ".join(c.subject for c in chain.unrelated),
-            unrelated=[_cert_ref(c) for c in chain.unrelated])
+            unrelated=[_cert_ref(c) for c in chain.unrelated],
+        )
     for cert in chain.intermediates:
         if cert.not_after < th.at:
-            add("expired_intermediate", Severity.CRITICAL,
+            add(
+                "expired_intermediate",
+                Severity.CRITICAL,
                 f"the intermediate '{cert.subject}' expired on {_iso(cert.not_after)}",
-                not_after=_iso(cert.not_after), **_cert_ref(cert))
+                not_after=_iso(cert.not_after),
+                **_cert_ref(cert),
+            )
     weak_sigs = [c for c in (leaf, *chain.intermediates) if weak_hash(c)]
     if weak_sigs:
-        add("weak_signature", Severity.CRITICAL,
+        add(
+            "weak_signature",
+            Severity.CRITICAL,
             "signed with a broken hash: "
             + ", ".join(f"'{c.subject}' ({c.signature_algorithm})" for c in weak_sigs),
-            certificates=[{**_cert_ref(c), "signature_algorithm": c.signature_algorithm}
-                          for c in weak_sigs])
+            certificates=[
+                {**_cert_ref(c), "signature_algorithm": c.signature_algorithm} for c in weak_sigs
+            ],
+        )
     weak_keys = [c for c in (leaf, *chain.intermediates) if weak_key(c)]
     if weak_keys:
-        add("weak_key", Severity.WARNING,
+        add(
+            "weak_key",
+            Severity.WARNING,
             "key too small: "
             + ", ".join(f"'{c.subject}' ({c.key_type} {c.key_bits} bits)" for c in weak_keys),
-            certificates=[{**_cert_ref(c), "key_type": c.key_type, "key_bits": c.key_bits}
-                          for c in weak_keys])
+            certificates=[
+                {**_cert_ref(c), "key_type": c.key_type, "key_bits": c.key_bits} for c in weak_keys
+            ],
+        )
     if chain.alt_status is not None and chain.anchored != (
         chain.alt_status in (PathStatus.TRUSTED, PathStatus.PRIVATE)
     ):
@@ -204,11 +274,16 @@ def _chain_findings(layer: Layer, chain: ChainAnalysis, th: Thresholds) -> list[
             if chain.anchored
             else f"not trusted by the main trust store, but trusted by {chain.alt_store}"
         )
-        add("trust_store_dependent", Severity.WARNING,
+        add(
+            "trust_store_dependent",
+            Severity.WARNING,
             f"{verdict} (root '{top.subject}'): clients with an older or different store "
             "call it untrusted",
-            root=top.subject, alt_store=chain.alt_store, status=status.value,
-            alt_status=chain.alt_status.value)
+            root=top.subject,
+            alt_store=chain.alt_store,
+            status=status.value,
+            alt_status=chain.alt_status.value,
+        )
     return out
 
 
@@ -225,9 +300,12 @@ def _sni_findings(layer: Layer, host: str) -> list[Finding]:
             "default_cert_without_sni",
             Severity.WARNING,
             (layer.address,),
-            f"without SNI {layer.label} serves '{default.subject}', which does not cover "
-            f"{host}",
-            {"default_subject": default.subject, "default_sha256": default.sha256,
-             "default_names": list(default.sans[:50]), "sni_sha256": leaf.sha256},
+            f"without SNI {layer.label} serves '{default.subject}', which does not cover {host}",
+            {
+                "default_subject": default.subject,
+                "default_sha256": default.sha256,
+                "default_names": list(default.sans[:50]),
+                "sni_sha256": leaf.sha256,
+            },
         )
     ]

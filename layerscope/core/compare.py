@@ -82,8 +82,7 @@ def _cdn_managed(edges: list[Layer], origins: list[Layer]) -> bool:
         return False
     edge_leaf = _leaf(edges[0])
     return all(
-        _leaf(o).issuer != edge_leaf.issuer
-        and name_set(_leaf(o).sans) != name_set(edge_leaf.sans)
+        _leaf(o).issuer != edge_leaf.issuer and name_set(_leaf(o).sans) != name_set(edge_leaf.sans)
         for o in origins
     )
 
@@ -101,25 +100,37 @@ def compare_layers(
     if managed:
         edge_leaf = _leaf(edges[0])
         origin_leaf = _leaf(origins[0])
-        out.append(Finding(
-            "cdn_managed_certificate", Severity.INFO, tuple(e.address for e in edges),
-            f"all edges serve the CDN's own certificate from '{edge_leaf.issuer}'; the origin "
-            f"serves another one from '{origin_leaf.issuer}': their renewals are independent",
-            {"edge": _cert(edge_leaf), "origin": _cert(origin_leaf),
-             "edge_names": list(edge_leaf.sans[:50]), "origin_names": list(origin_leaf.sans[:50])},
-        ))
+        out.append(
+            Finding(
+                "cdn_managed_certificate",
+                Severity.INFO,
+                tuple(e.address for e in edges),
+                f"all edges serve the CDN's own certificate from '{edge_leaf.issuer}'; the origin "
+                f"serves another one from '{origin_leaf.issuer}': their renewals are independent",
+                {
+                    "edge": _cert(edge_leaf),
+                    "origin": _cert(origin_leaf),
+                    "edge_names": list(edge_leaf.sans[:50]),
+                    "origin_names": list(origin_leaf.sans[:50]),
+                },
+            )
+        )
 
     distinct: dict[str, list[str]] = {}
     for e in edges:
         distinct.setdefault(_leaf(e).sha256, []).append(e.address)
     if len(distinct) > 1:
         groups = [{"sha256": sha, "layers": addrs} for sha, addrs in distinct.items()]
-        out.append(Finding(
-            "edges_disagree", Severity.WARNING, tuple(e.address for e in edges),
-            f"the edges serve {len(distinct)} different certificates: "
-            + "; ".join(f"{sha[:12]} on {', '.join(a)}" for sha, a in distinct.items()),
-            {"groups": groups},
-        ))
+        out.append(
+            Finding(
+                "edges_disagree",
+                Severity.WARNING,
+                tuple(e.address for e in edges),
+                f"the edges serve {len(distinct)} different certificates: "
+                + "; ".join(f"{sha[:12]} on {', '.join(a)}" for sha, a in distinct.items()),
+                {"groups": groups},
+            )
+        )
 
     if reference is None:
         return out
@@ -141,30 +152,46 @@ def compare_layers(
             out.append(_stale(ly, leaf, ref, th))
         if covers(leaf.sans, host) and ref_names - names:
             lost = sorted(ref_names - names)
-            out.append(Finding(
-                "san_differs", Severity.WARNING, (ly.address,),
-                f"{ly.label} serves a certificate without {', '.join(lost[:10])}",
-                {"missing_names": lost[:100], "names": sorted(names)[:100],
-                 "reference_sha256": ref.sha256, "served_sha256": leaf.sha256},
-            ))
+            out.append(
+                Finding(
+                    "san_differs",
+                    Severity.WARNING,
+                    (ly.address,),
+                    f"{ly.label} serves a certificate without {', '.join(lost[:10])}",
+                    {
+                        "missing_names": lost[:100],
+                        "names": sorted(names)[:100],
+                        "reference_sha256": ref.sha256,
+                        "served_sha256": leaf.sha256,
+                    },
+                )
+            )
 
     out.extend(_edge_ahead(origins, edges, managed))
     out.extend(_chain_differs(compared, reference))
     key = [
-        ly for ly in compared
+        ly
+        for ly in compared
         if ly is not reference.layer
         and name_set(_leaf(ly).sans) == ref_names
         and _leaf(ly).spki_sha256 != ref.spki_sha256
     ]
     if key:
-        out.append(Finding(
-            "key_differs", Severity.INFO, tuple(ly.address for ly in key),
-            f"{', '.join(ly.label for ly in key)} use another public key than the reference "
-            "for the same names (matters for key pinning)",
-            {"reference_spki_sha256": ref.spki_sha256,
-             "layers": [{"address": ly.address, "spki_sha256": _leaf(ly).spki_sha256}
-                        for ly in key]},
-        ))
+        out.append(
+            Finding(
+                "key_differs",
+                Severity.INFO,
+                tuple(ly.address for ly in key),
+                f"{', '.join(ly.label for ly in key)} use another public key than the reference "
+                "for the same names (matters for key pinning)",
+                {
+                    "reference_spki_sha256": ref.spki_sha256,
+                    "layers": [
+                        {"address": ly.address, "spki_sha256": _leaf(ly).spki_sha256} for ly in key
+                    ],
+                },
+            )
+        )
     return out
 
 
@@ -177,12 +204,18 @@ def _stale(layer: Layer, leaf: CertFacts, ref: CertFacts, th: Thresholds) -> Fin
         or not layer.chain.anchored
     )
     return Finding(
-        "stale_edge", Severity.CRITICAL if bad else Severity.WARNING, (layer.address,),
+        "stale_edge",
+        Severity.CRITICAL if bad else Severity.WARNING,
+        (layer.address,),
         f"{layer.label} still serves the previous certificate {leaf.short_id} "
         f"(issued {older:.1f} days before the reference {ref.short_id}): the renewal did "
         "not reach it",
-        {"served": _cert(leaf), "reference": _cert(ref), "older_by_days": round(older, 2),
-         "days_left": round(leaf.days_left(th.at), 2)},
+        {
+            "served": _cert(leaf),
+            "reference": _cert(ref),
+            "older_by_days": round(older, 2),
+            "days_left": round(leaf.days_left(th.at), 2),
+        },
     )
 
 
@@ -193,7 +226,8 @@ def _edge_ahead(origins: list[Layer], edges: list[Layer], managed: bool) -> list
     for origin in origins:
         o = _leaf(origin)
         newer = [
-            e for e in edges
+            e
+            for e in edges
             if _leaf(e).sha256 != o.sha256
             and name_set(o.sans) <= name_set(_leaf(e).sans)
             and _leaf(e).not_before > o.not_before
@@ -201,12 +235,16 @@ def _edge_ahead(origins: list[Layer], edges: list[Layer], managed: bool) -> list
         if not newer:
             continue
         n = max((_leaf(e) for e in newer), key=lambda c: c.not_before)
-        out.append(Finding(
-            "edge_ahead_of_origin", Severity.WARNING, (origin.address,),
-            f"the edges serve a newer certificate ({n.short_id}, issued {_iso(n.not_before)}) "
-            f"than the origin {origin.label} ({o.short_id}, issued {_iso(o.not_before)})",
-            {"origin": _cert(o), "edge": _cert(n), "edges": [e.address for e in newer]},
-        ))
+        out.append(
+            Finding(
+                "edge_ahead_of_origin",
+                Severity.WARNING,
+                (origin.address,),
+                f"the edges serve a newer certificate ({n.short_id}, issued {_iso(n.not_before)}) "
+                f"than the origin {origin.label} ({o.short_id}, issued {_iso(o.not_before)})",
+                {"origin": _cert(o), "edge": _cert(n), "edges": [e.address for e in newer]},
+            )
+        )
     return out
 
 
@@ -232,16 +270,24 @@ def _chain_differs(layers: list[Layer], reference: Reference) -> list[Finding]:
         if not same or inter == ref_inter:
             continue
         breaks = not chain.anchored and ref_chain.anchored
-        out.append(Finding(
-            "chain_differs_from_origin", Severity.WARNING if breaks else Severity.INFO,
-            (ly.address,),
-            f"{ly.label} reaches the root through other intermediates than "
-            f"{ref_layer.label}: " + (" → ".join(c.subject for c in chain.intermediates) or
-                                       "none"),
-            {"intermediates": [{"subject": c.subject, "sha256": c.sha256}
-                               for c in chain.intermediates],
-             "reference_intermediates": [{"subject": c.subject, "sha256": c.sha256}
-                                         for c in ref_chain.intermediates],
-             "reference_layer": ref_layer.address, "breaks_trust": breaks},
-        ))
+        out.append(
+            Finding(
+                "chain_differs_from_origin",
+                Severity.WARNING if breaks else Severity.INFO,
+                (ly.address,),
+                f"{ly.label} reaches the root through other intermediates than "
+                f"{ref_layer.label}: "
+                + (" → ".join(c.subject for c in chain.intermediates) or "none"),
+                {
+                    "intermediates": [
+                        {"subject": c.subject, "sha256": c.sha256} for c in chain.intermediates
+                    ],
+                    "reference_intermediates": [
+                        {"subject": c.subject, "sha256": c.sha256} for c in ref_chain.intermediates
+                    ],
+                    "reference_layer": ref_layer.address,
+                    "breaks_trust": breaks,
+                },
+            )
+        )
     return out

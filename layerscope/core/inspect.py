@@ -95,10 +95,20 @@ def _failed(
     host: str, ascii_host: str, options: CheckOptions, started: dt.datetime, error: ProbeError
 ) -> Report:
     return Report(
-        host=host, ascii_host=ascii_host, port=options.port, sni=options.sni or ascii_host,
-        at=options.at or started, started=started, duration_ms=0.0,
-        discovery=Discovery(name=ascii_host, skipped=True), layers=(), reference=None,
-        reference_layer=None, findings=(), trust_store=options.ca_bundle, error=error,
+        host=host,
+        ascii_host=ascii_host,
+        port=options.port,
+        sni=options.sni or ascii_host,
+        at=options.at or started,
+        started=started,
+        duration_ms=0.0,
+        discovery=Discovery(name=ascii_host, skipped=True),
+        layers=(),
+        reference=None,
+        reference_layer=None,
+        findings=(),
+        trust_store=options.ca_bundle,
+        error=error,
     )
 
 
@@ -110,7 +120,9 @@ async def _targets(
     origin_job: Awaitable[Discovery] | None = None
     if origin is not None and not is_ip(origin.host):
         origin_job = discover_fn(
-            to_ascii(origin.host), options.resolvers, family=options.family,
+            to_ascii(origin.host),
+            options.resolvers,
+            family=options.family,
             timeout=options.timeout,
         )
     if options.edges:
@@ -130,8 +142,10 @@ async def _targets(
             for address in found.unique_addresses:
                 targets.append(_Target(Role.ORIGIN, address, port, f"--origin {origin.host}"))
             if not found.unique_addresses:
-                error = found.errors[0] if found.errors else ProbeError(
-                    ErrorKind.NO_ANSWER, f"origin {origin.host} has no addresses"
+                error = (
+                    found.errors[0]
+                    if found.errors
+                    else ProbeError(ErrorKind.NO_ANSWER, f"origin {origin.host} has no addresses")
                 )
                 targets.append(_Target(Role.ORIGIN, origin.host, port, "--origin", error))
     for address in discovery.unique_addresses:
@@ -163,13 +177,19 @@ async def inspect(
     try:
         stores = stores or load_stores(options)
     except TrustStoreError as exc:
-        return _failed(host, ascii_host, options, started,
-                       ProbeError(ErrorKind.INVALID_INPUT, str(exc)))
+        return _failed(
+            host, ascii_host, options, started, ProbeError(ErrorKind.INVALID_INPUT, str(exc))
+        )
     try:
         discovery, targets = await _targets(ascii_host, options, discover_fn)
     except HostNameError as exc:
-        return _failed(host, ascii_host, options, started,
-                       ProbeError(ErrorKind.INVALID_INPUT, f"invalid --origin: {exc}"))
+        return _failed(
+            host,
+            ascii_host,
+            options,
+            started,
+            ProbeError(ErrorKind.INVALID_INPUT, f"invalid --origin: {exc}"),
+        )
     if observer is not None:
         observer.layers_known(host, [(t.role, t.address, t.port) for t in targets])
     sni = options.sni or ascii_host
@@ -185,8 +205,9 @@ async def inspect(
                     probe_fn(target.address, target.port, sni, timeout=options.timeout),
                     probe_fn(target.address, target.port, None, timeout=options.timeout),
                 )
-            layer = Layer(target.role, target.address, target.port, target.source, with_sni,
-                          without)
+            layer = Layer(
+                target.role, target.address, target.port, target.source, with_sni, without
+            )
         if observer is not None:
             observer.layer_probed(host, _with_chain(layer, ascii_host, at, stores, ()))
         return layer
@@ -203,8 +224,9 @@ async def inspect(
     cdn = cdn_from_names(discovery.cname_chain)
     findings = _with_remediation(findings, layers, ascii_host, options, sni, cdn)
     order = {layer.address: i for i, layer in enumerate(layers)}
-    findings.sort(key=lambda f: (-f.severity, min((order.get(a, 99) for a in f.layers),
-                                                   default=-1), f.code))
+    findings.sort(
+        key=lambda f: (-f.severity, min((order.get(a, 99) for a in f.layers), default=-1), f.code)
+    )
     return Report(
         host=host,
         ascii_host=ascii_host,
@@ -233,8 +255,13 @@ def _with_chain(
     if not layer.probe.ok:
         return layer
     chain = analyse_chain(
-        layer.probe.chain, host=host, at=at, store=stores.main, extra=stores.extra,
-        others=others, alt_store=stores.alt,
+        layer.probe.chain,
+        host=host,
+        at=at,
+        store=stores.main,
+        extra=stores.extra,
+        others=others,
+        alt_store=stores.alt,
     )
     return dataclasses.replace(layer, chain=chain)
 

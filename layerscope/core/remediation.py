@@ -188,6 +188,36 @@ class _Fill:
         """Evidence values for a ``text`` field (visible, truncated), or ""."""
         return _listing(self.strings(*keys))
 
+    def number(self, *keys: str) -> str:
+        """First numeric evidence value among ``keys``, to one decimal, or ""."""
+        for key in keys:
+            value = self.ev.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return f"{value:.1f}".removesuffix(".0")
+        return ""
+
+    def sha(self, flat: str, nested: str) -> str | None:
+        """A validated fingerprint at ``ev[flat]`` or ``ev[nested]["sha256"]``, colon form."""
+        found = _fingerprint(self.ev.get(flat))
+        inner = self.ev.get(nested)
+        if found is None and isinstance(inner, Mapping):
+            found = _fingerprint(inner.get("sha256"))
+        return found
+
+    def certs(self, key: str, *fields: str) -> str:
+        """Certificates listed as mappings under ``key``: "subject (field field)", visible."""
+        value = self.ev.get(key)
+        if not isinstance(value, list | tuple):
+            return ""
+        out: list[str] = []
+        for item in value[:50]:
+            if not isinstance(item, Mapping):
+                continue
+            extra = " ".join(str(item[k]) for k in fields if item.get(k) not in (None, ""))
+            subject = str(item.get("subject", "?"))
+            out.append(f"{subject} ({extra})" if extra else subject)
+        return _listing(out)
+
     def ca_files(self) -> tuple[str, ...]:
         """``--extra-ca`` files: from the context, then from the evidence."""
         files = [*self.ctx.extra_ca_files, *self.strings("extra_ca_files")]
@@ -541,7 +571,7 @@ def _done(
 
 
 def _unreachable(f: _Fill) -> Remediation:
-    kind = f.text_of("kind", "error_kind", "error")
+    kind = f.text_of("message", "error_kind", "kind", "error")
     return _done(
         f,
         f"Nothing answered with a connection at {f.layer_text}" + (f" ({kind})." if kind else "."),
@@ -664,7 +694,7 @@ def _expired(f: _Fill) -> Remediation:
 
 
 def _expiring_soon(f: _Fill) -> Remediation:
-    days = f.text_of("days_left")
+    days = f.number("days_left")
     when = f.text_of("not_after")
     detail = f" in {days} days" if days else (f" on {when}" if when else " soon")
     origin = (
@@ -814,7 +844,9 @@ def _untrusted_root(f: _Fill) -> Remediation:
 
 def _private_ca(f: _Fill) -> Remediation:
     files = f.ca_files()
-    via = f" ({_listing(files)})" if files else ""
+    root = f.text_of("root")
+    via = ", ".join(filter(None, [root, f"from {_listing(files)}" if files else ""]))
+    via = f" ({via})" if via else ""
     steps = _replace_leaf(
         f,
         "If people outside the company use the site: reissue from a public CA.",
@@ -833,11 +865,18 @@ def _private_ca(f: _Fill) -> Remediation:
 
 def _incomplete_chain(f: _Fill) -> Remediation:
     missing = f.text_of("missing", "missing_issuer")
-    urls = [
-        u
-        for u in f.strings("ca_issuers", "aia_urls", "aia")
-        if re.fullmatch(r"https?://[A-Za-z0-9._~:/?=&%+@-]+", u)
+    raw_found = f.ev.get("found")
+    sources = [
+        str(item.get("source", ""))
+        for item in (raw_found if isinstance(raw_found, list | tuple) else ())
+        if isinstance(item, Mapping)
     ]
+    candidates = [
+        *f.strings("ca_issuers", "aia_urls", "aia"),
+        *(src.removeprefix("AIA ") for src in sources if src.startswith("AIA ")),
+    ]
+    urls = [u for u in candidates if re.fullmatch(r"https?://[A-Za-z0-9._~:/?=&%+@-]+", u)]
+    found = _listing(dict.fromkeys(src for src in sources if src))
     fetch: tuple[str, ...] = (
         (
             f"curl -sf -o intermediate.der {_q(urls[0])}",
@@ -847,6 +886,8 @@ def _incomplete_chain(f: _Fill) -> Remediation:
         else (f"openssl x509 -in {f.leaf_file} -noout -ext authorityInfoAccess | cat -v",)
     )
     named = f"Missing: {missing}. " if missing else ""
+    if found:
+        named += f"It was found via: {found}. "
     origin = (
         Step(
             "origin",
@@ -891,10 +932,12 @@ def _print_chain(f: _Fill) -> str:
 
 
 def _wrong_order(f: _Fill) -> Remediation:
+    expected = f.text_of("expected_order")
     origin = (
         Step(
             "origin",
-            "See the order in the file: each certificate's issuer must be the next one's subject.",
+            "See the order in the file: each certificate's issuer must be the next one's subject."
+            + (f" Expected order: {expected}." if expected else ""),
             (_print_chain(f),),
         ),
         _build_fullchain(
@@ -968,12 +1011,10 @@ def _expired_intermediate(f: _Fill) -> Remediation:
 
 
 def _weak_signature(f: _Fill) -> Remediation:
-    which = f.text_of("certificate", "subject")
-    algo = f.text_of("signature_algorithm", "algorithm")
+    which = f.certs("certificates", "signature_algorithm") or f.text_of("subject")
     return _done(
         f,
-        "A certificate on the path is signed with SHA-1 or MD5"
-        + (f" ({which}{', ' + algo if algo else ''})." if which else "."),
+        "A certificate on the path is signed with SHA-1 or MD5" + (f": {which}." if which else "."),
         "Browsers have rejected SHA-1 and MD5 signatures for years: the chain is untrusted.",
         _replace_leaf(
             f,
@@ -986,12 +1027,11 @@ def _weak_signature(f: _Fill) -> Remediation:
 
 
 def _weak_key(f: _Fill) -> Remediation:
-    kind = f.text_of("key_type")
-    bits = f.text_of("key_bits")
-    size = f" ({kind} {bits} bits)" if kind and bits else ""
+    which = f.certs("certificates", "key_type", "key_bits")
     return _done(
         f,
-        f"The certificate's key is too small{size}: RSA needs 2048 bits, EC 256.",
+        "A key on the path is too small (RSA needs 2048 bits, EC 256)"
+        + (f": {which}." if which else "."),
         "Browsers and many clients refuse RSA keys under 2048 bits.",
         _replace_leaf(
             f,
@@ -1004,7 +1044,7 @@ def _weak_key(f: _Fill) -> Remediation:
 
 
 def _default_cert(f: _Fill) -> Remediation:
-    names = f.text_of("names", "sans")
+    names = f.text_of("default_names", "names", "sans")
     origin = (
         _nginx(
             f,
@@ -1043,7 +1083,8 @@ def _default_cert(f: _Fill) -> Remediation:
 
 
 def _trust_store_dependent(f: _Fill) -> Remediation:
-    stores = f.text_of("stores", "alt_store", "store")
+    alt = f.text_of("alt_store", "store")
+    stores = f"the other store: {alt}" if alt else ""
     server = _fix_chain(
         f,
         "Serve the chain your CA offers for older clients (its alternate or cross-signed "
@@ -1163,27 +1204,31 @@ def _revoked(f: _Fill) -> Remediation:
     )
 
 
-def _expect(f: _Fill) -> str:
-    """Sentence naming the reference fingerprint the layer must serve, when known."""
-    ref = _fingerprint(f.ev.get("reference_sha256"))
+def _expect(ref: str | None) -> str:
+    """Sentence naming the fingerprint the layer must serve, when known."""
     return f"It must print sha256 Fingerprint={ref}." if ref else ""
 
 
+def _short(fingerprint: str) -> str:
+    """First 12 hex digits, as the layers table labels certificates."""
+    return fingerprint.replace(":", "")[:12].lower()
+
+
 def _stale_edge(f: _Fill) -> Remediation:
-    ref = _fingerprint(f.ev.get("reference_sha256"))
-    served = _fingerprint(f.ev.get("served_sha256"))
-    older = f.text_of("older_by", "age", "older_days")
+    ref = f.sha("reference_sha256", "reference")
+    served = f.sha("served_sha256", "served")
+    older = f.number("older_by_days", "older_days")
     facts = []
-    # Short ids, as the layers table labels certificates; the full one is in the verify step.
+    # Short ids in the meaning; the full reference fingerprint is in the verify step.
     if served:
-        facts.append(f"serves {served.replace(':', '')[:12].lower()}")
+        facts.append(f"serves {_short(served)}")
     if ref:
-        facts.append(f"reference {ref.replace(':', '')[:12].lower()}")
+        facts.append(f"reference {_short(ref)}")
     detail = f" ({', '.join(facts)})" if facts else ""
     return _done(
         f,
         f"This edge still serves an older certificate than the reference{detail}"
-        + (f", older by {older}" if older else "")
+        + (f", {older} days older" if older else "")
         + ": the renewal did not reach it.",
         "Users sent to this edge get the old certificate; when it expires they see untrusted "
         "while everyone else is fine.",
@@ -1192,7 +1237,7 @@ def _stale_edge(f: _Fill) -> Remediation:
             "Upload the renewed certificate (the reference) with its intermediates "
             "and key, to every edge/region of the hostname.",
         ),
-        verify_text=" ".join(filter(None, ["Check the edge serves the reference.", _expect(f)])),
+        verify_text=" ".join(filter(None, ["Check the edge serves the reference.", _expect(ref)])),
     )
 
 
@@ -1214,15 +1259,27 @@ def _edge_ahead(f: _Fill) -> Remediation:
         verify=None if f.origin else f.check(layer=False),
         site_check=not f.origin,
         verify_text=" ".join(
-            filter(None, ["Check the origin serves the new certificate.", _expect(f)])
+            filter(
+                None,
+                [
+                    "Check the origin serves the new certificate.",
+                    _expect(f.sha("reference_sha256", "edge")),
+                ],
+            )
         ),
     )
 
 
 def _edges_disagree(f: _Fill) -> Remediation:
+    groups: list[str] = []
+    raw = f.ev.get("groups")
+    for group in raw[:10] if isinstance(raw, list | tuple) else ():
+        if isinstance(group, Mapping) and (sha := _fingerprint(group.get("sha256"))):
+            groups.append(f"{_short(sha)} on {', '.join(_items(group.get('layers'))[:5])}")
     return _done(
         f,
-        "The edges serve more than one distinct certificate.",
+        "The edges serve more than one distinct certificate"
+        + (f": {_listing(groups)}." if groups else "."),
         "Users get a different certificate depending on the edge DNS gives them; when one of "
         "them is bad, failures look random.",
         _edge_upload(
@@ -1237,9 +1294,12 @@ def _edges_disagree(f: _Fill) -> Remediation:
 
 
 def _chain_differs(f: _Fill) -> Remediation:
+    served = f.certs("intermediates")
+    wanted = f.certs("reference_intermediates")
     return _done(
         f,
-        "This layer reaches the root through other intermediates than the reference.",
+        "This layer reaches the root through other intermediates than the reference"
+        + (f" (serves: {served}; reference: {wanted})." if served and wanted else "."),
         "Often harmless; it matters when the other intermediate is old, expired, or "
         "cross-signed to a root that some clients lack.",
         _fix_chain(
@@ -1254,6 +1314,8 @@ def _chain_differs(f: _Fill) -> Remediation:
 
 
 def _key_differs(f: _Fill) -> Remediation:
+    raw = f.ev.get("reference_spki_sha256")
+    ref_spki = raw.lower() if isinstance(raw, str) and _HEX64.fullmatch(raw) else ""
     spki = (
         f"{f.s_client()} </dev/null 2>/dev/null | openssl x509 -noout -pubkey"
         " | openssl pkey -pubin -outform DER | openssl dgst -sha256"
@@ -1268,13 +1330,15 @@ def _key_differs(f: _Fill) -> Remediation:
         "Browsers do not care; clients that pin the key fail on the layers with the other key.",
         _by_role(f, (Step("origin", note),), (Step("edge", note),)),
         verify=spki,
-        verify_text="The key hash (SPKI SHA-256) must be the same on every layer.",
+        verify_text="The key hash (SPKI SHA-256) must be the same on every layer"
+        + (f": {ref_spki}." if ref_spki else "."),
     )
 
 
 def _san_differs(f: _Fill) -> Remediation:
-    missing_names = f.strings("missing_names", "missing", "names")
-    wanted = f.strings("reference_names", "expected_names") or missing_names
+    missing_names = f.strings("missing_names")
+    # The reference's names are what the layer covers plus what it lacks.
+    wanted = (*f.strings("names"), *missing_names)
     listed = _listing(missing_names)
     return _done(
         f,

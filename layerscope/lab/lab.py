@@ -206,10 +206,16 @@ class Lab:
         site = self.site(name)
         return [
             site.host,
-            "--port", str(self.port),
-            "--origin", f"{site.origin}:{self.port}",
-            "--resolver", self.dns,
-            "--ca-bundle", str(self.public_roots),
-            "--alt-ca-bundle", str(self.legacy_roots),
-            "--extra-ca", str(self.company_root),
+            "--port",
+            str(self.port),
+            "--origin",
+            f"{site.origin}:{self.port}",
+            "--resolver",
+            self.dns,
+            "--ca-bundle",
+            str(self.public_roots),
+            "--alt-ca-bundle",
+            str(self.legacy_roots),
+            "--extra-ca",
+            str(self.company_root),
         ]

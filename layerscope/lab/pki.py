@@ -143,9 +143,7 @@ def leaf(
         .not_valid_before(now - dt.timedelta(days=days_before))
         .not_valid_after(now + dt.timedelta(days=days_after))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(s) for s in sans]), critical=False
-        )
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(s) for s in sans]), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(_ski(key), critical=False)
     )

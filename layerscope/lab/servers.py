@@ -86,7 +86,7 @@ class LayerServer:
             if name is not None and name.lower() == site:
                 obj.context = site_ctx
 
-        default_ctx.sni_callback = choose  # type: ignore[assignment]
+        default_ctx.sni_callback = choose
         return default_ctx
 
     async def start(self, port: int) -> int:

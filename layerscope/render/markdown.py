@@ -50,7 +50,7 @@ def fence(content: str, indent: str = "") -> list[str]:
     """
     longest = max((len(run) for run in _BACKTICK_RUN.findall(content)), default=0)
     marker = "`" * max(3, longest + 1)
-    body = [f"{indent}{line}".rstrip() for line in content.split("\n")]
+    body = [f"{indent}{line}" if line else "" for line in content.split("\n")]
     return [f"{indent}{marker}", *body, f"{indent}{marker}"]
 
 

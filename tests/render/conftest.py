@@ -196,9 +196,7 @@ def make_report(
             name=host,
             cname_chain=(f"{host}.cdn.example.net", "edge.cdn.example.net"),
             resolvers=("127.0.0.53",),
-            addresses=tuple(
-                (ly.address, "127.0.0.53") for ly in layers if ly.role is Role.EDGE
-            ),
+            addresses=tuple((ly.address, "127.0.0.53") for ly in layers if ly.role is Role.EDGE),
         )
     return Report(
         host=host,
@@ -250,15 +248,14 @@ def mixed_report() -> Report:
         make_finding("stale_edge", Severity.WARNING, ("192.0.2.11",)),
         make_finding("hsts_missing", Severity.INFO, ("192.0.2.1", "192.0.2.10")),
     )
-    return make_report(
-        layers=layers, findings=findings, reference=new, reference_layer="192.0.2.1"
-    )
+    return make_report(layers=layers, findings=findings, reference=new, reference_layer="192.0.2.1")
 
 
 @pytest.fixture
 def report_factory() -> Callable[..., Report]:
     """The report builder, for tests that want to vary one field."""
     return make_report
+
 
 #: Rich markup that must show up literally, never be interpreted.
 MARKUP = ("[bold red]x[/]", "[link=https://x]y[/link]", "[@click=app.quit]z[/]")
@@ -293,15 +290,13 @@ HOSTILE = (
 )
 
 #: Arbitrary text mixed with hostile fragments.
-hostile_text = st.lists(
-    st.one_of(st.text(max_size=40), st.sampled_from(HOSTILE)), max_size=6
-).map("".join)
+hostile_text = st.lists(st.one_of(st.text(max_size=40), st.sampled_from(HOSTILE)), max_size=6).map(
+    "".join
+)
 
 _CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 def controls(text: str, allowed: str = "\n") -> list[str]:
     """Characters of ``text`` that a terminal or renderer would act on (minus ``allowed``)."""
-    return [
-        c for c in text if c not in allowed and unicodedata.category(c) in _CONTROL_CATEGORIES
-    ]
+    return [c for c in text if c not in allowed and unicodedata.category(c) in _CONTROL_CATEGORIES]

@@ -16,6 +16,7 @@ from layerscope.core.model import (
 )
 from layerscope.render import render_markdown
 from layerscope.render.markdown import fence
+from layerscope.render.sanitize import safe_text
 from tests.render.conftest import (
     controls,
     hostile_text,
@@ -38,24 +39,31 @@ def _table(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("|")]
 
 
-def _fenced_blocks(text: str) -> list[str]:
-    """Contents of the fenced blocks, parsed the way CommonMark closes fences."""
+def _split_fences(text: str) -> tuple[list[str], str]:
+    """Contents of the fenced blocks, closed the way CommonMark closes them, and the rest."""
     blocks: list[str] = []
+    outside: list[str] = []
     lines = text.split("\n")
     i = 0
     while i < len(lines):
-        match = re.fullmatch(r" {0,3}(`{3,})", lines[i].strip(" ") and lines[i].lstrip(" "))
-        opener = re.fullmatch(r"\s*(`{3,})\s*", lines[i])
-        if match or opener:
-            marker = (opener or match).group(1)  # type: ignore[union-attr]
-            body = []
+        opener = re.fullmatch(r" *(`{3,})", lines[i])
+        if opener is None:
+            outside.append(lines[i])
             i += 1
-            while i < len(lines) and not re.fullmatch(rf"\s*`{{{len(marker)},}}\s*", lines[i]):
-                body.append(lines[i])
-                i += 1
-            blocks.append("\n".join(line.removeprefix("  ") for line in body))
+            continue
+        closer = re.compile(rf" *`{{{len(opener.group(1))},}} *")
+        body: list[str] = []
         i += 1
-    return blocks
+        while i < len(lines) and not closer.fullmatch(lines[i]):
+            body.append(lines[i].removeprefix("  "))
+            i += 1
+        blocks.append("\n".join(body))
+        i += 1
+    return blocks, "\n".join(outside)
+
+
+def _fenced_blocks(text: str) -> list[str]:
+    return _split_fences(text)[0]
 
 
 def test_document_has_a_heading_and_summary_and_a_section_per_site() -> None:
@@ -113,8 +121,9 @@ def test_command_with_backticks_stays_inside_its_block() -> None:
     command = "echo hi\n```\n# Injected heading\n[x](javascript:alert(1))"
     remediation = Remediation("m", "w", (Step("origin", "t", (command,)),), "r", "v")
     text = render_markdown([make_report(findings=(make_finding(remediation=remediation),))])
-    assert command in _fenced_blocks(text)
-    assert "\n# Injected heading" not in text.replace("  # Injected", "")
+    blocks, outside = _split_fences(text)
+    assert command in blocks
+    assert "Injected" not in outside
 
 
 def test_markdown_and_html_in_untrusted_fields_render_literally() -> None:
@@ -177,4 +186,6 @@ def test_hostile_text_keeps_the_document_inert(
     table = _table(text)
     assert len(table) == 4
     assert all(_unescaped_pipes(line) == COLUMNS + 1 for line in table)
-    assert "<" not in text.replace("\\<", "")
+    blocks, outside = _split_fences(text)
+    assert safe_text(command, 10_000, multiline=True) in blocks
+    assert "<" not in outside.replace("\\<", "")

@@ -1,0 +1,34 @@
+"""Architecture rules that keep the codebase in shape."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_core_never_imports_textual_or_rich() -> None:
+    """Importing the whole engine (and running an inspection's imports) loads no UI library."""
+    code = (
+        "import sys\n"
+        "import layerscope.core.inspect, layerscope.core.remediation, layerscope.lab.lab\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert out == ""
+
+
+def test_check_path_does_not_import_textual_or_httpx() -> None:
+    """`layerscope check` stays quick to start: no Textual, no httpx on that path."""
+    code = (
+        "import sys\n"
+        "import layerscope.cli, layerscope.core.inspect, layerscope.render.text\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'httpx'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert out == ""
