@@ -625,3 +625,30 @@ def test_layer_check_command_carries_port_sni_and_extra_ca() -> None:
         "--extra-ca",
         "/etc/ca.pem",
     ]
+
+
+def test_watch_command_keeps_the_options_that_shape_the_result() -> None:
+    """The re-probe command repeats --port, --sni and --extra-ca."""
+    rem = remediation_for(
+        "stale_edge", ctx(port=8443, sni="alt.example.com", extra_ca_files=("/etc/ca.pem",))
+    )
+    watch = next(c for s in rem.steps if "re-probe" in s.text for c in s.commands)
+    assert shlex.split(watch) == [
+        "layerscope",
+        "check",
+        "example.com",
+        "--port",
+        "8443",
+        "--sni",
+        "alt.example.com",
+        "--extra-ca",
+        "/etc/ca.pem",
+    ]
+
+
+def test_dns_only_azure_service_gets_generic_edge_advice() -> None:
+    """Azure Traffic Manager holds no certificate, so no Front Door steps are given."""
+    rem = remediation_for("expired", ctx(cdn="Azure Traffic Manager"))
+    everything = " ".join(texts(rem) + commands(rem))
+    assert "Azure Traffic Manager" in everything
+    assert "az afd" not in everything

@@ -263,11 +263,7 @@ class _Fill:
 
     def check(self, *, layer: bool = True) -> str:
         """``layerscope check`` for this layer (``layer``) or for the whole site."""
-        parts = ["layerscope", "check", _q(self.ctx.host)]
-        if self.ctx.port != 443:
-            parts += ["--port", str(self.ctx.port)]
-        if self.sni != self.ctx.host:
-            parts += ["--sni", _q(self.sni)]
+        parts = ["layerscope", "check", *self._site_options()]
         if layer and self.ctx.address and self.origin:
             parts += ["--origin", _q(_hostport(self.ctx.address, self.ctx.layer_port))]
         elif layer and self.ctx.address and self.edge:
@@ -275,6 +271,20 @@ class _Fill:
         for path in self.ca_files():
             parts += ["--extra-ca", _q(path)]
         return " ".join(parts)
+
+    def watch(self) -> str:
+        """Re-check the whole site, with the options that shape the result."""
+        extra = [w for path in self.ca_files() for w in ("--extra-ca", _q(path))]
+        return " ".join(["layerscope", "check", *self._site_options(), *extra])
+
+    def _site_options(self) -> list[str]:
+        """Site name, plus --port and --sni when they are not the defaults."""
+        parts = [_q(self.ctx.host)]
+        if self.ctx.port != 443:
+            parts += ["--port", str(self.ctx.port)]
+        if self.sni != self.ctx.host:
+            parts += ["--sni", _q(self.sni)]
+        return parts
 
     def certbot(self, *names: str, extra: str = "") -> str:
         """``certbot certonly`` for the site plus any other plain DNS names."""
@@ -426,7 +436,8 @@ def _cdn(f: _Fill) -> _Cdn | None:
         ("cloudfront", ("cloudfront", "amazon", "aws")),
         ("fastly", ("fastly",)),
         ("akamai", ("akamai", "edgesuite", "edgekey")),
-        ("azure", ("azure", "frontdoor")),
+        # Not "azure" alone: Azure Traffic Manager is DNS only, it holds no certificate.
+        ("azure", ("frontdoor", "azurecdn", "azurefd")),
         ("google", ("google", "gcp", "cloudcdn")),
         ("bunny", ("bunny", "bcdn")),
     ):
@@ -458,9 +469,9 @@ def _edge_upload(f: _Fill, what: str) -> tuple[Step, ...]:
         commands = ()
     watch = Step(
         "edge",
-        "Edges pick the change up one by one: re-probe until every edge serves it "
-        "(watch mode: press w).",
-        (f"layerscope {_q(f.ctx.host)}",),
+        "Edges pick the change up one by one: re-probe until every edge serves the new "
+        "certificate.",
+        (f.watch(),),
     )
     return Step("edge", text, commands), watch
 

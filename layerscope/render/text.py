@@ -17,7 +17,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from layerscope.core.model import Finding, Layer, Report, Severity
+from layerscope.core.model import Layer, Report, Severity
+from layerscope.render.groups import FindingGroup, group_findings
 from layerscope.render.json import probe_status
 from layerscope.render.labels import (
     SEVERITY_COLORS,
@@ -182,7 +183,7 @@ def _layers_table(report: Report) -> Table:
     # IPv4 (and short IPv6) addresses stay on one line; long IPv6 ones may fold.
     longest = max((len(layer.label) for layer in report.layers), default=0)
     table.add_column("Address", overflow="fold", no_wrap=longest <= 21, min_width=9)
-    table.add_column("Status", overflow="fold", min_width=7)
+    table.add_column("Chain", overflow="fold", min_width=7)
     table.add_column("Cert", no_wrap=True)
     table.add_column("Days", justify="right", no_wrap=True)
     table.add_column("Issuer", overflow="fold", min_width=6, max_width=30)
@@ -199,42 +200,48 @@ def _command_lines(command: str, indent: int) -> list[Text]:
     return [Text(" " * indent + line, style="cyan") for line in text.split("\n")]
 
 
-def _print_finding(console: Console, report: Report, finding: Finding) -> None:
-    severity = finding.severity
+def _print_group(console: Console, report: Report, group: FindingGroup) -> None:
+    severity = group.severity
+    summaries = group.summaries
     head = Text.assemble(
         (f"[{severity.label.upper()}]", f"bold {_sev_style(severity)}"),
         " ",
-        _safe(finding.code, "bold"),
+        _safe(group.code, "bold"),
         " — ",
-        _safe(finding.summary),
+        _safe(summaries[0]) if len(summaries) == 1 else Text(f"on {len(group.layers)} layers"),
     )
     console.print()
     console.print(head)
     body: list[Text] = []
-    if finding.layers:
-        names = summarize_list(layer_names(report, finding.layers))
+    if group.layers:
+        names = summarize_list(layer_names(report, group.layers))
         body.append(_kv("Layers", _safe(names)))
-    remediation = finding.remediation
-    if remediation is not None:
-        body.append(_kv("Meaning", _safe(remediation.meaning)))
-        if remediation.why_untrusted:
-            body.append(_kv("Why", _safe(remediation.why_untrusted)))
+    if len(summaries) > 1:
+        for finding in group.findings:
+            where = ", ".join(layer_names(report, finding.layers))
+            body.append(_kv(where, _safe(finding.summary)))
+    first = next((f.remediation for f in group.findings if f.remediation), None)
+    if first is not None:
+        body.append(_kv("Meaning", _safe(first.meaning)))
+        if first.why_untrusted:
+            body.append(_kv("Why", _safe(first.why_untrusted)))
     console.print(Padding(Group(*body), (0, 0, 0, 2)))
-    if remediation is None:
+    if first is None:
         return
     # Commands are printed with soft_wrap so they are never folded or cut: a wrapped
     # command breaks copy and paste; the terminal may still soft-wrap it visually.
-    for step in remediation.steps:
+    for step in group.steps():
         where = _WHERE.get(step.where, "Fix at " + safe_text(step.where, 40))
         console.print(Padding(_kv(where, _safe(step.text)), (0, 0, 0, 2)))
         for command in step.commands:
             for line in _command_lines(command, 6):
                 console.print(line, soft_wrap=True)
-    for name, command in (("Reproduce", remediation.reproduce), ("Verify", remediation.verify)):
-        if command:
+    for name, commands in (("Reproduce", group.reproduce()), ("Verify", group.verify())):
+        if commands:
             console.print(Padding(Text(f"{name}:", style="bold"), (0, 0, 0, 2)))
-            for line in _command_lines(command, 6):
-                console.print(line, soft_wrap=True)
+            for command in commands:
+                for line in _command_lines(command, 6):
+                    console.print(line, soft_wrap=True)
 
 
 def _print_report(console: Console, report: Report) -> None:
@@ -244,12 +251,12 @@ def _print_report(console: Console, report: Report) -> None:
         console.print(_layers_table(report))
     else:
         console.print(Text("  No layer was probed.", style="magenta"))
-    findings = sorted(report.findings, key=lambda f: f.severity, reverse=True)
-    if findings:
+    groups = group_findings(report)
+    if groups:
         console.print()
         console.print(Text("Findings, worst first", style="bold underline"))
-        for finding in findings:
-            _print_finding(console, report, finding)
+        for group in groups:
+            _print_group(console, report, group)
 
 
 def render_text(reports: Sequence[Report], *, color: bool, width: int | None = None) -> str:

@@ -82,6 +82,7 @@ def layer(
     no_sni: Sequence[pki.Issued] | None = None,
     extra: Sequence[CertFacts] = (),
     others: Sequence[tuple[CertFacts, str]] = (),
+    alt_store: TrustStore | None = None,
 ) -> Layer:
     """A layer that served ``chain`` (analysed against ``store``) as the inspector builds it."""
     facts_chain = served(*chain)
@@ -90,7 +91,13 @@ def layer(
     if no_sni is not None:
         plain = ProbeResult(address, 443, None, chain=served(*no_sni), protocol="TLSv1.3")
     analysis = analyse_chain(
-        facts_chain, host=HOST, at=NOW, store=store, extra=extra, others=others
+        facts_chain,
+        host=HOST,
+        at=NOW,
+        store=store,
+        extra=extra,
+        others=others,
+        alt_store=alt_store,
     )
     return Layer(role, address, 443, "unit test", probe, plain, analysis)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -282,3 +283,37 @@ def test_hostile_strings_round_trip_exactly_and_output_is_ascii(
     assert site["layers"][0]["chain"][0]["sans"] == [san, "example.com"]
     assert site["layers"][1]["error"]["message"] == message
     assert site["findings"][0]["summary"] == summary
+
+
+def _keys(value: Any, skip: frozenset[str] = frozenset({"evidence", "labels"})) -> set[str]:
+    """Every object key in a JSON value, not descending into free-form objects."""
+    if isinstance(value, dict):
+        keys = set(value)
+        for key, item in value.items():
+            if key not in skip:
+                keys |= _keys(item, skip)
+        return keys
+    if isinstance(value, list):
+        return set().union(*(_keys(item, skip) for item in value)) if value else set()
+    return set()
+
+
+def test_every_emitted_field_is_documented() -> None:
+    """docs/json-schema.md names every key the renderer writes."""
+    doc_path = Path(__file__).parents[2] / "docs" / "json-schema.md"
+    documented = doc_path.read_text(encoding="utf-8")
+    leaf = make_cert()
+    layer = make_layer("192.0.2.1", leaf=leaf, no_sni_leaf=leaf, status=PathStatus.INCOMPLETE)
+    report = make_report(
+        layers=(layer, *mixed_report().layers),
+        findings=mixed_report().findings,
+        discovery=Discovery(
+            name="example.com",
+            errors=(ProbeError(ErrorKind.SERVFAIL, "x"),),
+            addresses=(("192.0.2.1", "127.0.0.53"),),
+        ),
+        error=ProbeError(ErrorKind.INVALID_INPUT, "x"),
+    )
+    emitted = _keys(json.loads(render_json([report], generated_at=NOW)))
+    missing = sorted(key for key in emitted if f"`{key}`" not in documented)
+    assert missing == []

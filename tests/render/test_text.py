@@ -280,3 +280,12 @@ def test_same_label_same_colour() -> None:
     assert len(a_styles) == 1
     assert len(b_styles) == 1
     assert a_styles != b_styles
+
+
+def test_package_exports_the_renderers_with_docstrings() -> None:
+    """layerscope.render re-exports each public renderer, and each is documented."""
+    import layerscope.render as render
+
+    assert set(render.__all__) >= {"render_text", "render_json", "render_markdown"}
+    for name in render.__all__:
+        assert getattr(render, name).__doc__
