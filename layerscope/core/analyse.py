@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from .certs import weak_hash, weak_key
-from .model import CertFacts, ChainAnalysis, ErrorKind, Finding, Layer, PathStatus, Severity
+from .model import (
+    CertFacts,
+    ChainAnalysis,
+    ErrorKind,
+    Finding,
+    Layer,
+    PathStatus,
+    ProbeError,
+    Severity,
+)
 from .names import covers
 
 UNREACHABLE_KINDS = frozenset(
@@ -69,7 +78,8 @@ def leaf_is_valid(leaf: CertFacts, at: dt.datetime) -> bool:
 
 def _error_finding(layer: Layer) -> Finding:
     error = layer.probe.error
-    assert error is not None
+    if error is None:  # the handshake finished but the server sent no certificate
+        error = ProbeError(ErrorKind.TLS_ERROR, "the handshake completed without a certificate")
     evidence = {
         "error_kind": error.kind.value,
         "message": error.message,

@@ -167,7 +167,7 @@ def compare_layers(
                 )
             )
 
-    out.extend(_edge_ahead(origins, edges, managed))
+    out.extend(_edge_ahead(origins, edges, managed, host, th.at))
     out.extend(_chain_differs(compared, reference))
     key = [
         ly
@@ -219,9 +219,13 @@ def _stale(layer: Layer, leaf: CertFacts, ref: CertFacts, th: Thresholds) -> Fin
     )
 
 
-def _edge_ahead(origins: list[Layer], edges: list[Layer], managed: bool) -> list[Finding]:
+def _edge_ahead(
+    origins: list[Layer], edges: list[Layer], managed: bool, host: str, at: dt.datetime
+) -> list[Finding]:
     if managed:
         return []
+    # only a good newer certificate means the origin should follow the edges
+    edges = [e for e in edges if good_leaf(e, host, at)]
     out: list[Finding] = []
     for origin in origins:
         o = _leaf(origin)

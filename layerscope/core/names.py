@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+import idna
+
 
 class HostNameError(ValueError):
     """A host name that cannot be used (empty, too long, not encodable)."""
@@ -24,8 +26,9 @@ def to_ascii(host: str) -> str:
         ascii_name = name
     else:
         try:
-            ascii_name = name.encode("idna").decode("ascii")
-        except UnicodeError as exc:
+            # IDNA 2008 with UTS #46 non-transitional mapping, as browsers do ("ß" stays)
+            ascii_name = idna.encode(name, uts46=True, transitional=False).decode("ascii")
+        except (idna.IDNAError, UnicodeError) as exc:
             raise HostNameError(f"{host!r} is not a valid international domain name") from exc
     if len(ascii_name) > 253 or any(not 0 < len(lbl) <= 63 for lbl in ascii_name.split(".")):
         raise HostNameError(f"{host!r} is not a valid host name (label or name too long)")
@@ -49,7 +52,10 @@ def name_matches(pattern: str, host: str) -> bool:
     pattern = pattern.lower().rstrip(".")
     host = host.lower().rstrip(".")
     if is_ip(host):
-        return is_ip(pattern) and ipaddress.ip_address(pattern) == ipaddress.ip_address(host)
+        host = host.strip("[]")
+        return is_ip(pattern) and ipaddress.ip_address(pattern.strip("[]")) == ipaddress.ip_address(
+            host
+        )
     if pattern == host:
         return True
     if not pattern.startswith("*."):

@@ -121,18 +121,40 @@ class _Walk:
     missing_issuer: str = ""
 
 
+_RANK = {
+    PathStatus.TRUSTED: 0,
+    PathStatus.PRIVATE: 1,
+    PathStatus.UNTRUSTED_ROOT: 2,
+    PathStatus.SELF_SIGNED: 3,
+    PathStatus.INCOMPLETE: 4,
+}
+MAX_STEPS = 2000  # signature checks per chain: bounded even for hostile 60-cert chains
+
+
+def _score(walk: _Walk) -> tuple[int, int, int]:
+    outside = sum(
+        1
+        for i, src in zip(walk.served_idx, walk.sources, strict=True)
+        if i is None and src != "trust store"
+    )
+    return _RANK[walk.status], outside, len(walk.path)
+
+
 def _walk(
     served: Sequence[CertFacts],
     others: Sequence[tuple[CertFacts, str]],
     roots: TrustStore,
     extra: Sequence[CertFacts],
 ) -> _Walk:
+    """The best path from the leaf: trusted before private before untrusted before
+    incomplete; then the fewest certificates the server did not send; then the shortest.
+
+    Depth-first with backtracking, so a cross-signed copy sent before the trusted
+    intermediate does not hide the trusted path; cycles are cut by never revisiting a
+    certificate already on the path.
+    """
     leaf = served[0]
     extra_keys = {(c.subject, c.spki_sha256) for c in extra}
-    path = [leaf]
-    idx: list[int | None] = [0]
-    sources = ["served"]
-    current = leaf
     if is_self_signed(leaf):
         if leaf in roots:
             status = PathStatus.TRUSTED
@@ -140,60 +162,94 @@ def _walk(
             status = PathStatus.PRIVATE
         else:
             status = PathStatus.SELF_SIGNED
-        return _Walk(status, tuple(path), tuple(idx), tuple(sources))
-    while len(path) < MAX_PATH:
-        # an anchor we trust ends the path, even when the server also sent other certs
+        return _Walk(status, (leaf,), (0,), ("served",))
+
+    budget = [MAX_STEPS]
+    best: list[_Walk] = []
+
+    def signed(child: CertFacts, parent: CertFacts) -> bool:
+        if budget[0] <= 0 or child.issuer != parent.subject:
+            return False
+        budget[0] -= 1
+        return issued_by(child, parent)
+
+    def offer(walk: _Walk) -> None:
+        if not best or _score(walk) < _score(best[0]):
+            best[:] = [walk]
+
+    def extend(path: list[CertFacts], idx: list[int | None], sources: list[str]) -> None:
+        current = path[-1]
+        on_path = {c.sha256 for c in path}
+        if len(path) >= MAX_PATH or budget[0] <= 0:
+            offer(
+                _Walk(
+                    PathStatus.INCOMPLETE, tuple(path), tuple(idx), tuple(sources), current.issuer
+                )
+            )
+            return
         anchors = [
             r for r in (*roots.by_subject(current.issuer), *extra) if r.subject == current.issuer
         ]
-        anchor = next((r for r in anchors if issued_by(current, r)), None)
-        served_next = next(
-            (
-                (i, c)
-                for i, c in enumerate(served)
-                if i not in idx and c.subject == current.issuer and issued_by(current, c)
-            ),
-            None,
-        )
+        anchor = next((r for r in anchors if signed(current, r)), None)
         if anchor is not None:
-            # prefer the served copy of the anchor (root in chain) so it is accounted for
-            if served_next is not None and (
-                served_next[1].spki_sha256 == anchor.spki_sha256 and served_next[1].self_issued
-            ):
-                path.append(served_next[1])
-                idx.append(served_next[0])
-                sources.append("served")
-            else:
-                path.append(anchor)
-                idx.append(None)
-                sources.append("trust store")
             status = PathStatus.TRUSTED if anchor in roots else PathStatus.PRIVATE
-            return _Walk(status, tuple(path), tuple(idx), tuple(sources))
-        if served_next is not None:
-            i, nxt = served_next
-            path.append(nxt)
-            idx.append(i)
-            sources.append("served")
-        else:
-            found = next(
+            # prefer the served copy of the anchor (root in chain) so it is accounted for
+            served_root = next(
                 (
-                    (c, src)
-                    for c, src in others
-                    if c.subject == current.issuer and issued_by(current, c)
+                    i
+                    for i, c in enumerate(served)
+                    if c.self_issued
+                    and c.spki_sha256 == anchor.spki_sha256
+                    and c.subject == anchor.subject
+                    and c.sha256 not in on_path
                 ),
                 None,
             )
-            if found is None:
-                status = PathStatus.INCOMPLETE if current is leaf else PathStatus.UNTRUSTED_ROOT
-                return _Walk(status, tuple(path), tuple(idx), tuple(sources), current.issuer)
-            nxt, src = found
-            path.append(nxt)
-            idx.append(None)
+            if served_root is not None:
+                offer(
+                    _Walk(
+                        status,
+                        (*path, served[served_root]),
+                        (*idx, served_root),
+                        (*sources, "served"),
+                    )
+                )
+            else:
+                offer(_Walk(status, (*path, anchor), (*idx, None), (*sources, "trust store")))
+            return  # nothing beats an anchor reached from here
+        candidates: list[tuple[CertFacts, int | None, str]] = [
+            (c, i, "served") for i, c in enumerate(served) if c.sha256 not in on_path
+        ]
+        candidates += [(c, None, src) for c, src in others if c.sha256 not in on_path]
+        seen: set[str] = set()
+        found = False
+        for cert, i, src in candidates:
+            if cert.sha256 in seen or not signed(current, cert):
+                continue
+            seen.add(cert.sha256)
+            found = True
+            path.append(cert)
+            idx.append(i)
             sources.append(src)
-        current = nxt
-        if is_self_signed(current):
-            return _Walk(PathStatus.UNTRUSTED_ROOT, tuple(path), tuple(idx), tuple(sources))
-    return _Walk(PathStatus.INCOMPLETE, tuple(path), tuple(idx), tuple(sources), current.issuer)
+            if is_self_signed(cert):
+                offer(_Walk(PathStatus.UNTRUSTED_ROOT, tuple(path), tuple(idx), tuple(sources)))
+            else:
+                extend(path, idx, sources)
+            path.pop()
+            idx.pop()
+            sources.pop()
+            if (
+                best
+                and _RANK[best[0].status] <= _RANK[PathStatus.PRIVATE]
+                and _score(best[0])[1] == 0
+            ):
+                return  # a trusted path from served certificates only: done
+        if not found:
+            status = PathStatus.INCOMPLETE if current is leaf else PathStatus.UNTRUSTED_ROOT
+            offer(_Walk(status, tuple(path), tuple(idx), tuple(sources), current.issuer))
+
+    extend([leaf], [0], ["served"])
+    return best[0]
 
 
 def _verifier_check(

@@ -239,13 +239,6 @@ def test_probe_error_maps_to_one_critical_finding_by_kind(kind: ErrorKind) -> No
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="_error_finding asserts probe.error is not None; a ProbeResult with no error and "
-    "no chain (handshake done, no certificate) makes analyse_layer raise instead of "
-    "returning a finding",
-)
 def test_handshake_without_any_certificate_is_a_finding_not_a_crash() -> None:
     """A probe that completed but captured no certificate yields a critical finding."""
     empty = Layer(Role.EDGE, "192.0.2.3", 443, "test", ProbeResult("192.0.2.3", 443, HOST))

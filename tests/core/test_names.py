@@ -98,11 +98,6 @@ def test_dns_wildcard_does_not_cover_an_ip_host() -> None:
     assert not name_matches("*.2.7", "192.0.2.7")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="name_matches strips no brackets from an IP host although is_ip accepts them: "
-    "ipaddress.ip_address('[::1]') raises ValueError",
-)
 def test_bracketed_ipv6_host_matches_its_ip_san() -> None:
     """``[::1]`` (as users type IPv6 hosts, and as ``is_ip`` accepts) is covered by SAN ``::1``."""
     assert is_ip("[::1]")
@@ -169,11 +164,6 @@ def test_to_ascii_normalises_ip_literals(value: str, expected: str) -> None:
     assert to_ascii(value) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Python's 'idna' codec is IDNA 2003: 'ß' is mapped to 'ss' (strasse.de, another "
-    "domain) whereas browsers (UTS #46 non-transitional / IDNA 2008) use xn--strae-oqa.de",
-)
 def test_to_ascii_keeps_sharp_s_as_browsers_do() -> None:
     """``straße.de`` is the domain browsers open: ``xn--strae-oqa.de``, not ``strasse.de``."""
     assert to_ascii("straße.de") == "xn--strae-oqa.de"
