@@ -181,10 +181,16 @@ def _chain_findings(layer: Layer, chain: ChainAnalysis, th: Thresholds) -> list[
         )
     elif status is PathStatus.UNTRUSTED_ROOT:
         root = top.subject if top.self_issued else chain.missing_issuer
+        summary = (
+            f"the chain ends at the root '{root}', which is not in the trust store"
+            if top.self_issued
+            else f"the chain stops at the issuer '{root}': it is neither sent nor in the "
+            "trust store (a private root, or a missing intermediate)"
+        )
         add(
             "untrusted_root",
             Severity.CRITICAL,
-            f"the chain ends at '{root}', which is not in the trust store",
+            summary,
             root=root,
             root_sha256=top.sha256 if top.self_issued else None,
             root_served=top.self_issued,
