@@ -51,9 +51,7 @@ class FindingGroup:
 
     def reproduce(self) -> tuple[str, ...]:
         """Each layer's reproduce command, once."""
-        return tuple(
-            dict.fromkeys(f.remediation.reproduce for f in self.findings if f.remediation)
-        )
+        return tuple(dict.fromkeys(f.remediation.reproduce for f in self.findings if f.remediation))
 
     def verify(self) -> tuple[str, ...]:
         """Verify commands not already shown in a step."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from layerscope.core.model import Finding, Layer, Report
+from layerscope.core.model import Layer, Report
+from layerscope.render.groups import FindingGroup, group_findings
 from layerscope.render.json import probe_status
 from layerscope.render.labels import (
     chain_verdict,
@@ -138,39 +139,42 @@ def _command_block(command: str, indent: str) -> str:
     return "\n".join(fence(safe_text(command, _COMMAND_LIMIT, multiline=True), indent))
 
 
-def _finding(report: Report, finding: Finding) -> str:
-    """One list item; its paragraphs and code blocks are indented to stay inside it."""
+def _group(report: Report, group: FindingGroup) -> str:
+    """One list item per code; its paragraphs and code blocks are indented to stay inside it."""
     pad = "  "
-    blocks = [
-        f"- **[{finding.severity.label.upper()}] {md_escape(finding.code)}** — "
-        f"{md_escape(finding.summary)}",
-    ]
-    if finding.layers:
-        names = md_escape(summarize_list(layer_names(report, finding.layers)))
+    summaries = group.summaries
+    lead = md_escape(summaries[0]) if len(summaries) == 1 else f"on {len(group.layers)} layers"
+    blocks = [f"- **[{group.severity.label.upper()}] {md_escape(group.code)}** — {lead}"]
+    if group.layers:
+        names = md_escape(summarize_list(layer_names(report, group.layers)))
         blocks.append(f"{pad}Layers: {names}")
-    remediation = finding.remediation
-    if remediation is not None:
-        blocks.append(f"{pad}*Meaning:* {md_escape(remediation.meaning)}")
-        if remediation.why_untrusted:
-            blocks.append(f"{pad}*Why:* {md_escape(remediation.why_untrusted)}")
-        for step in remediation.steps:
+    if len(summaries) > 1:
+        blocks.extend(
+            f"{pad}*{md_escape(', '.join(layer_names(report, f.layers)))}:* {md_escape(f.summary)}"
+            for f in group.findings
+        )
+    first = next((f.remediation for f in group.findings if f.remediation), None)
+    if first is not None:
+        blocks.append(f"{pad}*Meaning:* {md_escape(first.meaning)}")
+        if first.why_untrusted:
+            blocks.append(f"{pad}*Why:* {md_escape(first.why_untrusted)}")
+        for step in group.steps():
             where = _WHERE.get(step.where) or "Fix at " + md_escape(step.where, 40)
             blocks.append(f"{pad}**{where}:** {md_escape(step.text)}")
             if step.commands:
                 blocks.append(_command_block("\n".join(step.commands), pad))
-        commands = (("Reproduce", remediation.reproduce), ("Verify", remediation.verify))
-        for name, command in commands:
-            if command:
-                blocks += [f"{pad}**{name}:**", _command_block(command, pad)]
+        for name, commands in (("Reproduce", group.reproduce()), ("Verify", group.verify())):
+            if commands:
+                blocks += [f"{pad}**{name}:**", _command_block("\n".join(commands), pad)]
     return "\n\n".join(blocks)
 
 
 def _report(report: Report) -> str:
     blocks = [_header(report), "### Layers", _layers(report)]
-    findings = sorted(report.findings, key=lambda f: f.severity, reverse=True)
-    if findings:
+    groups = group_findings(report)
+    if groups:
         blocks.append("### Findings, worst first")
-        blocks.extend(_finding(report, finding) for finding in findings)
+        blocks.extend(_group(report, group) for group in groups)
     return "\n\n".join(blocks)
 
 
