@@ -13,10 +13,12 @@ import json
 import random
 import shutil
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from . import pki
 from .dns import DnsResponder
 from .loop import LoopThread
 from .pki import pem_bundle
@@ -54,9 +56,21 @@ class Lab:
         directory: temporary directory holding the CA bundles and the config file.
     """
 
-    def __init__(self, *, now: dt.datetime | None = None, octet: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        now: dt.datetime | None = None,
+        octet: int | None = None,
+        port: int = 0,
+        seed: int | None = None,
+    ) -> None:
+        """``now`` fixes the certificates' dates, ``octet`` the 127.<octet>.0.0/16 block,
+        ``port`` the TLS port (0: any free one) and ``seed`` the keys: together they make
+        every run identical, fingerprints included (snapshot tests, screenshots)."""
         self.now = now or dt.datetime.now(dt.UTC)
         self._octet = octet
+        self._port = port
+        self._seed = seed
         self._thread = LoopThread("lab")
         self._servers: list[LayerServer] = []
         self._dns: DnsResponder | None = None
@@ -82,8 +96,10 @@ class Lab:
     def start(self) -> Lab:
         """Generate the PKI, start every server and the DNS responder, write the config."""
         self._thread.start()
-        self.pki = make_pki(self.now)
-        specs = make_sites(self.pki, self.now)
+        seeded = pki.deterministic(self._seed) if self._seed is not None else nullcontext()
+        with seeded:
+            self.pki = make_pki(self.now)
+            specs = make_sites(self.pki, self.now)
         last: OSError | None = None
         for _attempt in range(6):
             octet = self._octet or random.randint(20, 250)
@@ -113,7 +129,7 @@ class Lab:
         self.sites = []
         self._servers = []
         records: dict[str, list[tuple[str, str]]] = {}
-        port = 0
+        port = self._port
         for index, spec in enumerate(specs, start=1):
             origin = f"{self.base}.{index}.1"
             edges = tuple(f"{self.base}.{index}.{n}" for n in range(2, 2 + len(spec.edges)))

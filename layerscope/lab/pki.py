@@ -6,7 +6,10 @@ RSA is used only where a scenario needs it (the weak RSA-1024 / SHA-1 leaf).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,14 +19,41 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
-_serial = iter(range(0x1000, 1 << 62))
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_seeded: list[random.Random] = []
+
+
+@contextlib.contextmanager
+def deterministic(seed: int) -> Iterator[None]:
+    """EC keys and serial numbers drawn from ``seed`` inside the block (for snapshot tests:
+    with a fixed clock the same certificates, fingerprints included, come out every time)."""
+    _seeded.append(random.Random(seed))
+    try:
+        yield
+    finally:
+        _seeded.pop()
+
+
+def _serial() -> int:
+    if _seeded:
+        return _seeded[-1].getrandbits(62) | (1 << 62)
+    return x509.random_serial_number()
 
 
 def new_key(kind: Literal["ec", "rsa1024", "rsa2048"] = "ec") -> PrivateKey:
-    """A fresh private key."""
+    """A fresh private key (EC keys are reproducible inside ``deterministic``)."""
     if kind == "ec":
+        if _seeded:
+            return ec.derive_private_key(_seeded[-1].randrange(1, _P256_ORDER), ec.SECP256R1())
         return ec.generate_private_key(ec.SECP256R1())
     return rsa.generate_private_key(65537, 1024 if kind == "rsa1024" else 2048)
+
+
+def _sign(builder: x509.CertificateBuilder, signer: PrivateKey) -> x509.Certificate:
+    if isinstance(signer, ec.EllipticCurvePrivateKey):
+        # RFC 6979: the same input gives the same signature, so fingerprints are stable
+        return builder.sign(signer, hashes.SHA256(), ecdsa_deterministic=True)
+    return builder.sign(signer, hashes.SHA256())
 
 
 def _name(cn: str, org: str = "layerscope lab") -> x509.Name:
@@ -91,7 +121,7 @@ def ca(
         .subject_name(subject)
         .issuer_name(issuer_name)
         .public_key(key.public_key())
-        .serial_number(next(_serial))
+        .serial_number(_serial())
         .not_valid_before(now - dt.timedelta(days=days_before))
         .not_valid_after(now + dt.timedelta(days=days_after))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -116,7 +146,7 @@ def ca(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()),
             critical=False,
         )
-    return Issued(builder.sign(signer, hashes.SHA256()), key)
+    return Issued(_sign(builder, signer), key)
 
 
 def leaf(
@@ -139,7 +169,7 @@ def leaf(
         .subject_name(subject)
         .issuer_name(parent.cert.subject if parent else subject)
         .public_key(key.public_key())
-        .serial_number(next(_serial))
+        .serial_number(_serial())
         .not_valid_before(now - dt.timedelta(days=days_before))
         .not_valid_after(now + dt.timedelta(days=days_after))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -152,7 +182,7 @@ def leaf(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()),
             critical=False,
         )
-    cert = builder.sign(signer, hashes.SHA256())
+    cert = _sign(builder, signer)
     if sha1:
         cert = _resign_sha1(cert, signer)
     return Issued(cert, key)

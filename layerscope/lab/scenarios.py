@@ -93,8 +93,12 @@ def make_pki(now: dt.datetime) -> LabPki:
     i2a = pki.ca("Lab Policy CA 2A", now=now, parent=r1, org="Lab Public Trust")
     i2b = pki.ca("Lab Issuing CA 2B", now=now, parent=i2a, org="Lab Public Trust")
     iexp = pki.ca(
-        "Lab Issuing CA 2019", now=now, parent=r1, org="Lab Public Trust",
-        days_before=2000, days_after=-2,
+        "Lab Issuing CA 2019",
+        now=now,
+        parent=r1,
+        org="Lab Public Trust",
+        days_before=2000,
+        days_after=-2,
     )
     iold = pki.ca("Lab Legacy Issuing CA", now=now, parent=r1, org="Lab Public Trust")
     icdn = pki.ca("FastEdge Lab CDN CA", now=now, parent=r1, org="FastEdge Lab")
@@ -105,7 +109,21 @@ def make_pki(now: dt.datetime) -> LabPki:
         "Lab Legacy RSA CA", now=now, parent=r1, key=pki.new_key("rsa2048"), org="Lab Public Trust"
     )
     return LabPki(
-        r1, r2, x3, company, rogue, i1, i1x, i2a, i2b, iexp, iold, icdn, inew, icompany, irogue,
+        r1,
+        r2,
+        x3,
+        company,
+        rogue,
+        i1,
+        i1x,
+        i2a,
+        i2b,
+        iexp,
+        iold,
+        icdn,
+        inew,
+        icompany,
+        irogue,
         irsa,
     )
 
@@ -131,126 +149,236 @@ def make_sites(ca: LabPki, now: dt.datetime) -> list[SiteSpec]:
     sites: list[SiteSpec] = []
 
     def add(
-        name: str, description: str, origin: LayerSpec, edges: tuple[LayerSpec, ...],
-        cname: tuple[str, ...] = (), site_host: str | None = None,
+        name: str,
+        description: str,
+        origin: LayerSpec,
+        edges: tuple[LayerSpec, ...],
+        cname: tuple[str, ...] = (),
+        site_host: str | None = None,
     ) -> None:
         sites.append(SiteSpec(name, site_host or host(name), description, origin, edges, cname))
 
     good = cert("healthy")
-    add("healthy", "Every layer serves the same valid certificate with a complete chain.",
-        _tls(good, ca.i1), _same(_tls(good, ca.i1), 3))
+    add(
+        "healthy",
+        "Every layer serves the same valid certificate with a complete chain.",
+        _tls(good, ca.i1),
+        _same(_tls(good, ca.i1), 3),
+    )
 
     cdn = cert("cdn")
-    add("cdn", "A healthy site behind a CDN: the name is a CNAME chain to the CDN's edges.",
-        _tls(cdn, ca.i1), _same(_tls(cdn, ca.i1), 3),
-        cname=(f"cdn.{ZONE}.{CDN_ZONE}", f"edge-17.{CDN_ZONE}"))
+    add(
+        "cdn",
+        "A healthy site behind a CDN: the name is a CNAME chain to the CDN's edges.",
+        _tls(cdn, ca.i1),
+        _same(_tls(cdn, ca.i1), 3),
+        cname=(f"cdn.{ZONE}.{CDN_ZONE}", f"edge-17.{CDN_ZONE}"),
+    )
 
     expired = cert("expired", days_before=95, days_after=-3)
-    add("expired", "The certificate expired three days ago on every layer.",
-        _tls(expired, ca.i1), _same(_tls(expired, ca.i1), 2))
+    add(
+        "expired",
+        "The certificate expired three days ago on every layer.",
+        _tls(expired, ca.i1),
+        _same(_tls(expired, ca.i1), 2),
+    )
 
     soon = cert("expiring", days_before=80, days_after=10)
-    add("expiring", "The certificate expires in ten days and was not renewed.",
-        _tls(soon, ca.i1), _same(_tls(soon, ca.i1), 2))
+    add(
+        "expiring",
+        "The certificate expires in ten days and was not renewed.",
+        _tls(soon, ca.i1),
+        _same(_tls(soon, ca.i1), 2),
+    )
 
     future = cert("not-yet-valid", days_before=-2, days_after=90)
-    add("not-yet-valid", "The certificate starts being valid in two days (clock or issuance "
-        "mistake).", _tls(future, ca.i1), _same(_tls(future, ca.i1), 2))
+    add(
+        "not-yet-valid",
+        "The certificate starts being valid in two days (clock or issuance mistake).",
+        _tls(future, ca.i1),
+        _same(_tls(future, ca.i1), 2),
+    )
 
     wildcard = cert("wildcard", sans=[f"*.{ZONE}"])
-    add("wildcard", "A *.lab.test wildcard does not cover www.wildcard.lab.test (one label "
-        "only).", _tls(wildcard, ca.i1), _same(_tls(wildcard, ca.i1), 2),
-        site_host=f"www.wildcard.{ZONE}")
+    add(
+        "wildcard",
+        "A *.lab.test wildcard does not cover www.wildcard.lab.test (one label only).",
+        _tls(wildcard, ca.i1),
+        _same(_tls(wildcard, ca.i1), 2),
+        site_host=f"www.wildcard.{ZONE}",
+    )
 
     selfsigned = pki.leaf([host("self-signed")], now=now, parent=None)
-    add("self-signed", "Every layer serves a self-signed certificate.",
-        _tls(selfsigned), _same(_tls(selfsigned), 2))
+    add(
+        "self-signed",
+        "Every layer serves a self-signed certificate.",
+        _tls(selfsigned),
+        _same(_tls(selfsigned), 2),
+    )
 
     rogue = cert("untrusted-root", parent=ca.irogue)
-    add("untrusted-root", "The chain ends at a root no trust store has.",
-        _tls(rogue, ca.irogue), _same(_tls(rogue, ca.irogue), 2))
+    add(
+        "untrusted-root",
+        "The chain ends at a root no trust store has.",
+        _tls(rogue, ca.irogue),
+        _same(_tls(rogue, ca.irogue), 2),
+    )
 
     private = cert("private-ca", parent=ca.icompany)
-    add("private-ca", "Issued by the company's internal CA: trusted only where it is "
-        "installed.", _tls(private, ca.icompany), _same(_tls(private, ca.icompany), 2))
+    add(
+        "private-ca",
+        "Issued by the company's internal CA: trusted only where it is installed.",
+        _tls(private, ca.icompany),
+        _same(_tls(private, ca.icompany), 2),
+    )
 
     incomplete = cert("incomplete")
-    add("incomplete", "Edge 3 sends the leaf without its intermediate.",
+    add(
+        "incomplete",
+        "Edge 3 sends the leaf without its intermediate.",
         _tls(incomplete, ca.i1),
-        (_tls(incomplete, ca.i1), _tls(incomplete, ca.i1), _tls(incomplete)))
+        (_tls(incomplete, ca.i1), _tls(incomplete, ca.i1), _tls(incomplete)),
+    )
 
     ordered = cert("wrong-order", parent=ca.i2b)
-    add("wrong-order", "Edge 2 sends the intermediates in the wrong order.",
+    add(
+        "wrong-order",
+        "Edge 2 sends the intermediates in the wrong order.",
         _tls(ordered, ca.i2b, ca.i2a),
-        (_tls(ordered, ca.i2b, ca.i2a), _tls(ordered, ca.i2a, ca.i2b),
-         _tls(ordered, ca.i2b, ca.i2a)))
+        (
+            _tls(ordered, ca.i2b, ca.i2a),
+            _tls(ordered, ca.i2a, ca.i2b),
+            _tls(ordered, ca.i2b, ca.i2a),
+        ),
+    )
 
     rooted = cert("root-in-chain")
-    add("root-in-chain", "The origin also sends the root certificate.",
-        _tls(rooted, ca.i1, ca.r1), _same(_tls(rooted, ca.i1), 2))
+    add(
+        "root-in-chain",
+        "The origin also sends the root certificate.",
+        _tls(rooted, ca.i1, ca.r1),
+        _same(_tls(rooted, ca.i1), 2),
+    )
 
     leftover = cert("leftover")
-    add("leftover", "Edge 1 still sends an intermediate of the previous CA.",
+    add(
+        "leftover",
+        "Edge 1 still sends an intermediate of the previous CA.",
         _tls(leftover, ca.i1),
-        (_tls(leftover, ca.i1, ca.iold), _tls(leftover, ca.i1)))
+        (_tls(leftover, ca.i1, ca.iold), _tls(leftover, ca.i1)),
+    )
 
     old_ca = cert("expired-intermediate", parent=ca.iexp, days_after=30)
-    add("expired-intermediate", "The leaf is valid but its intermediate expired.",
-        _tls(old_ca, ca.iexp), _same(_tls(old_ca, ca.iexp), 2))
+    add(
+        "expired-intermediate",
+        "The leaf is valid but its intermediate expired.",
+        _tls(old_ca, ca.iexp),
+        _same(_tls(old_ca, ca.iexp), 2),
+    )
 
-    weak = pki.leaf([host("weak"), f"www.{host('weak')}"], now=now, parent=ca.irsa,
-                    key=pki.new_key("rsa1024"), sha1=True)
-    add("weak", "An RSA-1024 certificate signed with SHA-1.",
-        _tls(weak, ca.irsa), _same(_tls(weak, ca.irsa), 2))
+    weak = pki.leaf(
+        [host("weak"), f"www.{host('weak')}"],
+        now=now,
+        parent=ca.irsa,
+        key=pki.new_key("rsa1024"),
+        sha1=True,
+    )
+    add(
+        "weak",
+        "An RSA-1024 certificate signed with SHA-1.",
+        _tls(weak, ca.irsa),
+        _same(_tls(weak, ca.irsa), 2),
+    )
 
     sni = cert("default-cert")
     default = pki.leaf([f"default.{CDN_ZONE}"], now=now, parent=ca.icdn)
-    add("default-cert", "Edge 2 serves its default certificate to clients without SNI.",
+    add(
+        "default-cert",
+        "Edge 2 serves its default certificate to clients without SNI.",
         _tls(sni, ca.i1),
-        (_tls(sni, ca.i1), _tls(sni, ca.i1, default=(default, ca.icdn)), _tls(sni, ca.i1)))
+        (_tls(sni, ca.i1), _tls(sni, ca.i1, default=(default, ca.icdn)), _tls(sni, ca.i1)),
+    )
 
     key = pki.new_key()
     renewed = cert("stale", key=key, days_before=1, days_after=89)
     previous = cert("stale", key=key, days_before=60, days_after=30)
-    add("stale", "After a renewal, edge 3 still serves the previous certificate.",
+    add(
+        "stale",
+        "After a renewal, edge 3 still serves the previous certificate.",
         _tls(renewed, ca.i1),
-        (_tls(renewed, ca.i1), _tls(renewed, ca.i1), _tls(previous, ca.i1)))
+        (_tls(renewed, ca.i1), _tls(renewed, ca.i1), _tls(previous, ca.i1)),
+    )
 
     key = pki.new_key()
     ahead = cert("edge-ahead", key=key, days_before=1, days_after=89)
     behind = cert("edge-ahead", key=key, days_before=60, days_after=30)
-    add("edge-ahead", "The CDN got the renewed certificate; the origin still has the old one.",
-        _tls(behind, ca.i1), _same(_tls(ahead, ca.i1), 3))
+    add(
+        "edge-ahead",
+        "The CDN got the renewed certificate; the origin still has the old one.",
+        _tls(behind, ca.i1),
+        _same(_tls(ahead, ca.i1), 3),
+    )
 
     crossed = cert("chain-differs")
-    add("chain-differs", "Edge 3 sends the cross-signed variant of the intermediate.",
+    add(
+        "chain-differs",
+        "Edge 3 sends the cross-signed variant of the intermediate.",
         _tls(crossed, ca.i1),
-        (_tls(crossed, ca.i1), _tls(crossed, ca.i1), _tls(crossed, ca.i1x)))
+        (_tls(crossed, ca.i1), _tls(crossed, ca.i1), _tls(crossed, ca.i1x)),
+    )
 
     origin_key = cert("key-differs")
     edge_key = cert("key-differs")
-    add("key-differs", "The CDN holds the same names under another key (pinning breaks).",
-        _tls(origin_key, ca.i1), _same(_tls(edge_key, ca.i1), 2))
+    add(
+        "key-differs",
+        "The CDN holds the same names under another key (pinning breaks).",
+        _tls(origin_key, ca.i1),
+        _same(_tls(edge_key, ca.i1), 2),
+    )
 
     full = cert("san-differs")
     short = cert("san-differs", sans=[host("san-differs")])
-    add("san-differs", "Edge 2 serves a certificate without the www name.",
-        _tls(full, ca.i1), (_tls(full, ca.i1), _tls(short, ca.i1), _tls(full, ca.i1)))
+    add(
+        "san-differs",
+        "Edge 2 serves a certificate without the www name.",
+        _tls(full, ca.i1),
+        (_tls(full, ca.i1), _tls(short, ca.i1), _tls(full, ca.i1)),
+    )
 
     own = cert("cdn-managed")
-    managed = pki.leaf([host("cdn-managed"), f"*.{CDN_ZONE}", f"sni-4121.{CDN_ZONE}"],
-                       now=now, parent=ca.icdn, days_before=20, days_after=70)
-    add("cdn-managed", "The CDN serves its own certificate; the origin has another one.",
-        _tls(own, ca.i1), _same(_tls(managed, ca.icdn), 3),
-        cname=(f"cdn-managed.{ZONE}.{CDN_ZONE}",))
+    managed = pki.leaf(
+        [host("cdn-managed"), f"*.{CDN_ZONE}", f"sni-4121.{CDN_ZONE}"],
+        now=now,
+        parent=ca.icdn,
+        days_before=20,
+        days_after=70,
+    )
+    add(
+        "cdn-managed",
+        "The CDN serves its own certificate; the origin has another one.",
+        _tls(own, ca.i1),
+        _same(_tls(managed, ca.icdn), 3),
+        cname=(f"cdn-managed.{ZONE}.{CDN_ZONE}",),
+    )
 
     modern = cert("new-root", parent=ca.inew)
-    add("new-root", "Issued under a new root that older trust stores lack.",
-        _tls(modern, ca.inew), _same(_tls(modern, ca.inew), 2))
+    add(
+        "new-root",
+        "Issued under a new root that older trust stores lack.",
+        _tls(modern, ca.inew),
+        _same(_tls(modern, ca.inew), 2),
+    )
 
     broken = cert("broken-edges")
-    add("broken-edges", "One edge refuses connections, one speaks plain HTTP, one aborts "
-        "the handshake.", _tls(broken, ca.i1),
-        (_tls(broken, ca.i1), LayerSpec(Behaviour.REFUSE), LayerSpec(Behaviour.PLAIN_HTTP),
-         LayerSpec(Behaviour.ALERT, (broken, ca.i1))))
+    add(
+        "broken-edges",
+        "One edge refuses connections, one speaks plain HTTP, one aborts the handshake.",
+        _tls(broken, ca.i1),
+        (
+            _tls(broken, ca.i1),
+            LayerSpec(Behaviour.REFUSE),
+            LayerSpec(Behaviour.PLAIN_HTTP),
+            LayerSpec(Behaviour.ALERT, (broken, ca.i1)),
+        ),
+    )
     return sites
