@@ -238,12 +238,42 @@ def cmd_check(ns: argparse.Namespace) -> int:
     return exit_code(reports)
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+
+
+def run_tui(requests: Sequence[SiteRequest], *, site_list: bool, subtitle: str = "") -> int:
+    """Open the interactive inspector (Textual is imported only here)."""
+    from .tui.app import LayerscopeApp
+
+    LayerscopeApp(requests, site_list=site_list, subtitle=subtitle).run()
+    return 0
+
+
+def cmd_inspect(ns: argparse.Namespace) -> int:
+    """``layerscope HOST`` / ``layerscope``: the TUI on a terminal, else the check output."""
+    if not _interactive() or getattr(ns, "format", None):
+        return cmd_check(ns)
+    try:
+        requests = requests_from_args(ns)
+    except ConfigError as exc:
+        print(f"layerscope: {exc}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    return run_tui(requests, site_list=not getattr(ns, "hosts", None))
+
+
 def cmd_demo(ns: argparse.Namespace) -> int:
     """``layerscope demo``: start the lab, inspect every lab site, stop the lab."""
     from .lab.lab import Lab
 
     with Lab() as lab:
         requests = load_config(lab.config, {})
+        if not ns.check and _interactive():
+            return run_tui(
+                requests,
+                site_list=True,
+                subtitle=f"embedded lab: {len(lab.sites)} sites on {lab.base}.0.0/16",
+            )
         if ns.format == "text":
             print(
                 f"layerscope demo: embedded lab with {len(lab.sites)} sites on "
@@ -260,14 +290,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``layerscope`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if args and not args[0].startswith("-") and args[0] not in ("check", "demo"):
-        # `layerscope HOST ...` is the interactive inspector; without it, the check output
+    interactive = not args or args[0] not in ("check", "demo", "-h", "--help", "--version")
+    if interactive:
+        # `layerscope HOST ...` (or no argument: the config's sites) opens the inspector
         args = ["check", *args]
-    if not args:
-        args = ["check"]
     ns = parser.parse_args(args)
     if ns.command == "demo":
         return cmd_demo(ns)
+    if interactive:
+        return cmd_inspect(ns)
     return cmd_check(ns)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from layerscope.core.model import Remediation, Step
 
-__all__ = ["REMEDIATION_CODES", "RemediationContext", "remediation_for"]
+__all__ = ["REMEDIATION_CODES", "RemediationContext", "remediation_for", "reproduce_command"]
 
 
 @dataclass(frozen=True)
@@ -1568,3 +1568,8 @@ def remediation_for(code: str, ctx: RemediationContext) -> Remediation:
     if builder is None:
         return _generic(fill, code)
     return builder(fill)
+
+
+def reproduce_command(ctx: RemediationContext) -> str:
+    """The command that shows what this layer serves (for layers without findings too)."""
+    return _Fill(ctx).showcerts()

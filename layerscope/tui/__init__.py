@@ -1,0 +1,1 @@
+"""The Textual UI: inspect a site layer by layer (imported lazily by the CLI)."""

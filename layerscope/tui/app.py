@@ -1,0 +1,58 @@
+"""The Textual app: routes to the site list or a site; computes nothing itself."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from ..config import SiteRequest
+from .commands import LayerscopeCommands
+from .runtime import InspectFn
+from .screens.help import HelpScreen
+from .screens.site import SiteScreen
+from .screens.sites import SitesScreen
+
+
+class LayerscopeApp(App[None]):
+    """``LayerscopeApp(requests)``: one request opens the site; several open the list."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "layerscope"
+    COMMANDS = App.COMMANDS | {LayerscopeCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    def __init__(
+        self,
+        requests: Sequence[SiteRequest],
+        *,
+        site_list: bool | None = None,
+        inspect_fn: InspectFn | None = None,
+        subtitle: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.requests = list(requests)
+        self.site_list = len(self.requests) > 1 if site_list is None else site_list
+        if inspect_fn is None:
+            from ..core.inspect import inspect
+
+            inspect_fn = inspect
+        self.inspect_fn: InspectFn = inspect_fn
+        self.sub_title = subtitle
+
+    def on_mount(self) -> None:
+        if self.site_list:
+            self.push_screen(SitesScreen(self.requests, self.sub_title))
+        else:
+            self.push_screen(SiteScreen(self.requests[0]))
+
+    def action_help(self) -> None:
+        """Show keys and what the columns mean."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())

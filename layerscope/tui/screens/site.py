@@ -1,0 +1,221 @@
+"""One site: header, layers table, and the selected layer's findings, chain and diff."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from ...config import SiteRequest
+from ...core.model import Layer, Report, Role
+from ...render.labels import label_name, leaf_labels
+from ...render.sanitize import safe_text
+from .. import view
+from ..runtime import inspect_fn_of
+from ..widgets.layers import LayersTable
+from .export import ExportScreen, export_report
+
+
+class _Poster:
+    """Turns the engine's observer calls into messages for the screen."""
+
+    def __init__(self, screen: SiteScreen) -> None:
+        self._screen = screen
+
+    def layers_known(self, host: str, layers: Sequence[tuple[Role, str, int]]) -> None:
+        self._screen.post_message(SiteScreen.LayersKnown([view.Target(*t) for t in layers]))
+
+    def layer_probed(self, host: str, layer: Layer) -> None:
+        self._screen.post_message(SiteScreen.LayerProbed(layer))
+
+
+class SiteScreen(Screen[None]):
+    """Inspect one site: rows stream in as probes end; keys act on the selected layer."""
+
+    BINDINGS = [
+        Binding("r", "reprobe", "Re-probe"),
+        Binding("d", "diff", "Diff"),
+        Binding("f", "show_tab('findings')", "Findings", show=False),
+        Binding("h", "show_tab('chain')", "Chain", show=False),
+        Binding("c", "copy", "Copy cmd"),
+        Binding("e", "export", "Export"),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    class LayersKnown(Message):
+        """Discovery ended: these layers are being probed."""
+
+        def __init__(self, targets: list[view.Target]) -> None:
+            super().__init__()
+            self.targets = targets
+
+    class LayerProbed(Message):
+        """One layer's probe ended (preliminary until the report arrives)."""
+
+        def __init__(self, layer: Layer) -> None:
+            super().__init__()
+            self.layer = layer
+
+    class Inspected(Message):
+        """The full report is ready."""
+
+        def __init__(self, report: Report) -> None:
+            super().__init__()
+            self.report = report
+
+    def __init__(self, request: SiteRequest, report: Report | None = None) -> None:
+        super().__init__()
+        self.request = request
+        self.report: Report | None = report
+        self._layers: dict[str, Layer] = {}
+        self._probing = report is None
+
+    # layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="header", markup=False)
+        yield LayersTable(id="layers")
+        with TabbedContent(id="detail", initial="findings"):
+            with TabPane("Findings", id="findings"), VerticalScroll():
+                yield Static(id="findings-body", markup=False)
+            with TabPane("Chain", id="chain"), VerticalScroll():
+                yield Static(id="chain-body", markup=False)
+            with TabPane("Diff", id="diff"), VerticalScroll():
+                yield Static(id="diff-body", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"layerscope — {self.request.host}"
+        if self.report is not None:
+            self._show_report(self.report)
+        else:
+            self.action_reprobe()
+        self.query_one(LayersTable).focus()
+
+    # probing -----------------------------------------------------------------------------
+    def action_reprobe(self) -> None:
+        """Probe every layer again."""
+        self._probing = True
+        self._layers = {}
+        self._refresh_header()
+        self._probe()
+
+    @work(exclusive=True, group="probe")
+    async def _probe(self) -> None:
+        inspect_fn = inspect_fn_of(self.app)
+        report = await inspect_fn(self.request.host, self.request.options, observer=_Poster(self))
+        self.post_message(self.Inspected(report))
+
+    @on(LayersKnown)
+    def _on_known(self, message: LayersKnown) -> None:
+        self.query_one(LayersTable).show_pending(message.targets)
+        self._refresh_header()
+
+    @on(LayerProbed)
+    def _on_probed(self, message: LayerProbed) -> None:
+        layer = message.layer
+        self._layers[view.target_of(layer).key] = layer
+        self.query_one(LayersTable).show_layer(layer, self._prelim_labels(), None)
+        self._refresh_detail()
+
+    @on(Inspected)
+    def _on_inspected(self, message: Inspected) -> None:
+        self._show_report(message.report)
+
+    def _show_report(self, report: Report) -> None:
+        self.report = report
+        self._probing = False
+        self._layers = {view.target_of(ly).key: ly for ly in report.layers}
+        self.query_one(LayersTable).show_report(report, leaf_labels(report))
+        self._refresh_header()
+        self._refresh_detail()
+
+    def _prelim_labels(self) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        ordered = sorted(self._layers.values(), key=lambda ly: ly.role is not Role.ORIGIN)
+        for layer in ordered:
+            if layer.leaf is not None and layer.leaf.sha256 not in labels:
+                labels[layer.leaf.sha256] = label_name(len(labels))
+        return labels
+
+    # detail ------------------------------------------------------------------------------
+    @property
+    def selected_layer(self) -> Layer | None:
+        """The layer under the table's cursor."""
+        key = self.query_one(LayersTable).selected_key
+        return self._layers.get(key) if key else None
+
+    @on(DataTable.RowHighlighted)
+    def _on_row(self, _message: DataTable.RowHighlighted) -> None:
+        self._refresh_detail()
+
+    def _refresh_header(self) -> None:
+        text = view.header(self.request.host, self.request.options, self.report, self._probing)
+        self.query_one("#header", Static).update(text)
+
+    def _refresh_detail(self) -> None:
+        layer = self.selected_layer
+        report = None if self._probing else self.report
+        self.query_one("#findings-body", Static).update(view.findings_view(report, layer))
+        self.query_one("#chain-body", Static).update(view.chain_view(layer))
+        self.query_one("#diff-body", Static).update(view.diff_view(report, layer))
+
+    # actions -----------------------------------------------------------------------------
+    def action_show_tab(self, tab: str) -> None:
+        """Switch the detail pane to ``tab``."""
+        self.query_one(TabbedContent).active = tab
+
+    def action_diff(self) -> None:
+        """Show the selected layer side by side with the reference certificate."""
+        self.action_show_tab("diff")
+
+    def reproduce_command(self) -> str | None:
+        """The command that reproduces the selected layer's observation."""
+        layer = self.selected_layer
+        if layer is None:
+            return None
+        return view.layer_reproduce(self.report, layer, self.request.options, self.request.host)
+
+    def action_copy(self) -> None:
+        """Copy the selected layer's reproduce command (OSC 52: works over SSH)."""
+        command = self.reproduce_command()
+        if command is None:
+            self.notify("No layer selected yet.", severity="warning")
+            return
+        self.app.copy_to_clipboard(command)
+        self.notify(f"Copied: {safe_text(command, 200)}", title="Clipboard", markup=False)
+
+    def action_export(self) -> None:
+        """Ask where to save the report as Markdown or JSON."""
+        if self.report is None or self._probing:
+            self.notify("Wait for the probe to finish before exporting.", severity="warning")
+            return
+        report = self.report
+
+        def save(choice: tuple[str, Path] | None) -> None:
+            if choice is not None:
+                self.export(report, *choice)
+
+        self.app.push_screen(ExportScreen(self.request.host), save)
+
+    def export(self, report: Report, fmt: str, path: Path) -> None:
+        """Write the report and say where."""
+        try:
+            written = export_report([report], fmt, path)
+        except OSError as exc:
+            self.notify(
+                f"Could not write {path}: {exc.strerror or exc}", severity="error", markup=False
+            )
+            return
+        self.notify(f"Saved {fmt} report to {written}", title="Export", markup=False)
+
+    def action_back(self) -> None:
+        """Back to the site list, when there is one."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

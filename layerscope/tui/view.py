@@ -1,0 +1,512 @@
+"""What the TUI shows, as Rich renderables built from the Report (no widgets here).
+
+Every value that came from the network goes through ``safe_text`` and into ``Text``
+objects: nothing is ever parsed as markup, and control characters are shown escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..core.model import CertFacts, Finding, Layer, Report, Role, Severity
+from ..core.options import CheckOptions
+from ..core.remediation import RemediationContext, reproduce_command
+from ..render.labels import (
+    SEVERITY_COLORS,
+    chain_verdict,
+    days_left,
+    issuer_name,
+    label_color,
+    layer_severity,
+    verdict,
+)
+from ..render.sanitize import safe_text, summarize_list
+
+SEVERITY_SHORT = {
+    Severity.OK: "OK",
+    Severity.INFO: "INFO",
+    Severity.WARNING: "WARN",
+    Severity.CRITICAL: "CRIT",
+    Severity.UNKNOWN: "UNKN",
+}
+
+
+def safe(value: object, style: str = "", limit: int = 300) -> Text:
+    """Untrusted text as a harmless ``Text``."""
+    return Text(safe_text(str(value), limit), style=style)
+
+
+def severity_text(severity: Severity) -> Text:
+    """Short severity word in its colour (the word alone carries the meaning)."""
+    return Text(SEVERITY_SHORT[severity], style=f"bold {SEVERITY_COLORS[severity]}")
+
+
+def _time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _store_name(name: str) -> str:
+    return (
+        name
+        if name in ("certifi", "system")
+        else Path(name.split(" + ")[0]).name
+        + (" + " + name.split(" + ", 1)[1] if " + " in name else "")
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """A layer known before its probe ends.
+
+    Attributes:
+        role: origin or edge.
+        address: IP address.
+        port: TCP port.
+    """
+
+    role: Role
+    address: str
+    port: int
+
+    @property
+    def key(self) -> str:
+        """Row key in the layers table."""
+        return f"{self.role.value}|{self.address}|{self.port}"
+
+    @property
+    def label(self) -> str:
+        """``address:port`` with IPv6 in brackets."""
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{host}:{self.port}"
+
+
+def target_of(layer: Layer) -> Target:
+    """The table identity of a layer."""
+    return Target(layer.role, layer.address, layer.port)
+
+
+def header(host: str, options: CheckOptions, report: Report | None, probing: bool) -> Text:
+    """Site, verdict, CNAME chain and CDN, resolvers, probe time."""
+    text = Text()
+    port = report.port if report else options.port
+    text.append_text(safe(f"{host}:{port}", "bold"))
+    if report is not None and not probing:
+        sev = report.severity
+        text.append("  ")
+        text.append(f"{sev.label.upper()}", style=f"bold reverse {SEVERITY_COLORS[sev]}")
+        text.append(f" {verdict(sev)}")
+        counts = _counts(report.findings)
+        if counts:
+            text.append(f"  ({counts})", style="dim")
+    else:
+        text.append("  probing…", style="italic")
+    if report is None:
+        return text
+    disc = report.discovery
+    text.append("\nDNS: ", style="bold")
+    if disc.skipped:
+        text.append("not used (--edge)")
+    else:
+        text.append_text(safe(" → ".join((disc.name, *disc.cname_chain))))
+    if report.cdn:
+        text.append("  CDN: ", style="bold")
+        text.append_text(safe(report.cdn))
+    if disc.resolvers:
+        text.append("  via ", style="dim")
+        text.append_text(safe(", ".join(disc.resolvers), "dim"))
+    for error in disc.errors[:2]:
+        text.append("\n")
+        text.append("DNS error: ", style="bold magenta")
+        text.append_text(safe(error.message))
+    if report.error is not None:
+        text.append("\n")
+        text.append("Error: ", style="bold magenta")
+        text.append_text(safe(report.error.message))
+    text.append("\nProbed ", style="dim")
+    text.append(f"{_time(report.started)} in {report.duration_ms:.0f} ms", style="dim")
+    text.append(" · trust store ", style="dim")
+    text.append_text(safe(_store_name(report.trust_store), "dim", 80))
+    if report.at != report.started:
+        text.append(f" · judged at {_time(report.at)}", style="bold")
+    return text
+
+
+def _counts(findings: Iterable[Finding]) -> str:
+    sevs = [f.severity for f in findings]
+    parts = [
+        f"{sevs.count(s)} {s.label}"
+        for s in (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
+        if sevs.count(s)
+    ]
+    return ", ".join(parts)
+
+
+# the issuer comes last: at 80 columns it is the one that gets cut, not the verdicts
+COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("sev", "Sev", 4),
+    ("role", "Role", 6),
+    ("address", "Address", None),
+    ("cert", "Cert", 4),
+    ("days", "Days", 4),
+    ("chain", "Chain", 11),
+    ("tls", "TLS ms", 7),
+    ("issuer", "Issuer", None),
+)
+
+
+def pending_cells(target: Target) -> tuple[Text, ...]:
+    """A row for a layer whose probe has not ended yet."""
+    return (
+        Text("…", style="dim"),
+        Text(target.role.value),
+        Text(target.label),
+        Text(""),
+        Text(""),
+        Text("probing…", style="italic dim"),
+        Text(""),
+        Text(""),
+    )
+
+
+def layer_cells(layer: Layer, labels: dict[str, str], report: Report | None) -> tuple[Text, ...]:
+    """One row of the layers table."""
+    leaf = layer.leaf
+    if report is not None:
+        sev = layer_severity(report, layer)
+        sev_cell = severity_text(sev)
+    else:
+        sev_cell = Text("·", style="dim")
+    if not layer.probe.ok or leaf is None:
+        error = layer.probe.error
+        status = error.kind.value.replace("_", " ") if error else "no certificate"
+        return (
+            sev_cell if report else severity_text(Severity.CRITICAL),
+            Text(layer.role.value),
+            Text(layer.label),
+            Text("—"),
+            Text(""),
+            Text(status, style="bold red"),
+            Text(f"   {error.elapsed_ms:.0f}" if error else ""),
+            Text(""),
+        )
+    label = labels.get(leaf.sha256, "?")
+    at = report.at if report else dt.datetime.now(dt.UTC)
+    days = days_left(report, layer) if report else int(leaf.days_left(at) // 1)
+    days_style = ""
+    if days is not None and days < 0:
+        days_style = "bold red"
+    elif report is not None and any(
+        f.code == "expiring_soon" for f in report.findings_for(layer.address)
+    ):
+        days_style = "yellow"
+    chain = _SHORT_CHAIN.get(chain_verdict(layer), chain_verdict(layer)) or "?"
+    chain_style = "green" if chain == "trusted" else ("blue" if chain == "private CA" else "red")
+    if layer.chain is not None and layer.chain.missing and chain == "trusted":
+        chain, chain_style = "incomplete", "red"
+    return (
+        sev_cell,
+        Text(layer.role.value),
+        Text(layer.label),
+        Text(f" {label} ", style=f"bold reverse {label_color(label)}"),
+        Text(str(days) if days is not None else "", style=days_style),
+        Text(chain, style=chain_style),
+        Text(f"{layer.probe.protocol.replace('TLSv', ''):3} {layer.probe.handshake_ms:3.0f}"),
+        safe(issuer_name(leaf), limit=40),
+    )
+
+
+_SHORT_CHAIN = {"untrusted root": "untrusted"}
+
+
+def layer_reproduce(report: Report | None, layer: Layer, options: CheckOptions, host: str) -> str:
+    """The command to copy for a layer: its worst finding's reproduce command, else the
+    plain ``openssl s_client`` for that layer."""
+    if report is not None:
+        for finding in report.findings_for(layer.address):
+            if finding.remediation and finding.remediation.reproduce:
+                return finding.remediation.reproduce
+    sni = report.sni if report else (options.sni or host)
+    ctx = RemediationContext(
+        host=report.ascii_host if report else host,
+        port=options.port,
+        sni=sni,
+        address=layer.address,
+        layer_port=layer.port,
+        role=layer.role.value,
+    )
+    return reproduce_command(ctx)
+
+
+def findings_view(report: Report | None, layer: Layer | None) -> RenderableType:
+    """Findings of the selected layer with severity, remediation and commands."""
+    if layer is None:
+        return Text("Select a layer.", style="dim")
+    if report is None:
+        return Text("Waiting for every layer before judging…", style="italic dim")
+    findings = report.findings_for(layer.address)
+    if not findings:
+        return Text(
+            f"No findings on {layer.label}: this layer serves what it should.", style="green"
+        )
+    parts: list[RenderableType] = []
+    for finding in findings:
+        parts.append(_finding_text(report, finding))
+    return Group(*parts)
+
+
+def _finding_text(report: Report, finding: Finding) -> Text:
+    text = Text()
+    text.append_text(severity_text(finding.severity))
+    text.append(" ")
+    text.append(finding.code, style="bold")
+    text.append(" — ")
+    text.append_text(safe(finding.summary, limit=600))
+    if len(finding.layers) > 1:
+        text.append("\n  layers: ", style="dim")
+        text.append_text(safe(summarize_list(finding.layers, 6), "dim"))
+    rem = finding.remediation
+    if rem is not None:
+        text.append("\n  ")
+        text.append_text(safe(rem.meaning, limit=600))
+        if rem.why_untrusted:
+            text.append("\n  Why: ", style="bold")
+            text.append_text(safe(rem.why_untrusted, limit=600))
+        for step in rem.steps:
+            text.append(f"\n  {_WHERE.get(step.where, step.where)}: ", style="bold")
+            text.append_text(safe(step.text, limit=600))
+            for command in step.commands:
+                text.append("\n    ")
+                text.append_text(safe(command, "cyan", 2000))
+        if rem.reproduce:
+            text.append("\n  Reproduce (c copies): ", style="bold")
+            text.append("\n    ")
+            text.append_text(safe(rem.reproduce, "cyan", 2000))
+    text.append("\n")
+    return text
+
+
+_WHERE = {
+    "origin": "At the origin",
+    "edge": "At the CDN edge",
+    "client": "On clients",
+    "verify": "Check",
+}
+
+
+def chain_view(layer: Layer | None) -> RenderableType:
+    """The served chain, certificate by certificate, with the path verdict."""
+    if layer is None:
+        return Text("Select a layer.", style="dim")
+    if not layer.probe.ok:
+        error = layer.probe.error
+        return safe(error.message if error else "no certificate was served", "bold red")
+    text = Text()
+    chain = layer.chain
+    on_path = {c.sha256 for c in chain.path} if chain else set()
+    served = layer.probe.chain
+    text.append(f"Served chain: {len(served)} certificate(s), in the order sent", style="bold")
+    text.append(f"  ({layer.probe.protocol}, {layer.probe.cipher})\n", style="dim")
+    for index, cert in enumerate(served[:20]):
+        mark = "" if cert.sha256 in on_path else "  (not on the path)"
+        text.append(f"\n#{index} ", style="bold")
+        text.append_text(safe(cert.subject, "bold", 200))
+        text.append(mark, style="yellow")
+        _cert_lines(text, cert)
+    if len(served) > 20:
+        text.append(f"\n… {len(served) - 20:,} more certificates not shown\n", style="dim")
+    if chain is not None:
+        text.append("\nPath: ", style="bold")
+        text.append(chain_verdict(layer))
+        if chain.missing:
+            text.append("\nNot sent, found elsewhere: ", style="bold red")
+            text.append_text(safe("; ".join(f"{c.subject} ({src})" for c, src in chain.missing)))
+        if chain.missing_issuer:
+            text.append("\nIssuer not found: ", style="bold red")
+            text.append_text(safe(chain.missing_issuer))
+        text.append("\nBrowser-like verification: ", style="bold")
+        if chain.verifier_ok:
+            text.append("accepted", style="green")
+        else:
+            text.append_text(safe(chain.verifier_error or "refused", "red", 300))
+    no_sni = layer.probe_no_sni
+    if no_sni is not None:
+        text.append("\nWithout SNI: ", style="bold")
+        if no_sni.ok and no_sni.leaf is not None:
+            same = layer.leaf is not None and no_sni.leaf.sha256 == layer.leaf.sha256
+            text.append("same certificate" if same else "a different certificate: ")
+            if not same:
+                text.append_text(safe(no_sni.leaf.subject))
+        else:
+            text.append_text(safe(no_sni.error.message if no_sni.error else "no certificate"))
+    return text
+
+
+def _cert_lines(text: Text, cert: CertFacts) -> None:
+    rows = (
+        ("issuer", cert.issuer),
+        ("names", summarize_list(cert.sans, 8) or "(none)"),
+        ("valid", f"{_time(cert.not_before)} → {_time(cert.not_after)}"),
+        ("key", f"{cert.key_type} {cert.key_bits}, {cert.signature_algorithm}"),
+        ("sha256", cert.sha256),
+    )
+    for name, value in rows:
+        text.append(f"\n   {name:7}", style="dim")
+        text.append_text(safe(value, limit=400))
+    text.append("\n")
+
+
+DIFF_FIELDS = (
+    "subject",
+    "names",
+    "serial",
+    "issuer",
+    "not before",
+    "not after",
+    "sha256",
+    "spki sha256",
+    "key",
+    "chain",
+)
+
+
+def diff_rows(
+    reference: CertFacts, ref_layer: Layer | None, cert: CertFacts, layer: Layer
+) -> list[tuple[str, str, str]]:
+    """(field, reference value, this layer's value) for the side-by-side diff."""
+
+    def chain_of(ly: Layer | None) -> str:
+        if ly is None or ly.chain is None:
+            return ""
+        return " → ".join(issuer_name(c) or c.subject for c in ly.chain.intermediates) or "-"
+
+    def values(c: CertFacts, ly: Layer | None) -> tuple[str, ...]:
+        return (
+            c.subject,
+            ", ".join(sorted(s.lower() for s in c.sans)),
+            c.serial,
+            c.issuer,
+            _time(c.not_before),
+            _time(c.not_after),
+            c.sha256,
+            c.spki_sha256,
+            f"{c.key_type} {c.key_bits}",
+            chain_of(ly),
+        )
+
+    return list(zip(DIFF_FIELDS, values(reference, ref_layer), values(cert, layer), strict=True))
+
+
+def diff_view(report: Report | None, layer: Layer | None) -> RenderableType:
+    """Side by side: the reference certificate and the selected layer's, differences marked."""
+    if layer is None:
+        return Text("Select a layer.", style="dim")
+    if report is None:
+        return Text("Waiting for every layer before choosing the reference…", style="italic dim")
+    if report.reference is None:
+        return Text(
+            "No reference certificate: no layer serves a valid, trusted certificate for this site.",
+            style="yellow",
+        )
+    if layer.leaf is None:
+        return Text(f"{layer.label} served no certificate to compare.", style="yellow")
+    ref_layer = next((ly for ly in report.layers if ly.address == report.reference_layer), None)
+    rows = diff_rows(report.reference, ref_layer, layer.leaf, layer)
+    changed = sum(1 for _f, a, b in rows if a != b)
+    table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
+    table.add_column("", width=1, no_wrap=True)
+    table.add_column("field", style="dim", no_wrap=True)
+    ref_name = ref_layer.label if ref_layer else "reference"
+    table.add_column(Text(f"reference ({safe_text(ref_name)})"), ratio=1, overflow="fold")
+    table.add_column(Text(f"this layer ({safe_text(layer.label)})"), ratio=1, overflow="fold")
+    for field, ref, this in rows:
+        differs = ref != this
+        table.add_row(
+            Text("≠", style="bold red") if differs else Text(" "),
+            Text(field, style="bold" if differs else "dim"),
+            safe(ref, "reverse green" if differs else "", 600),
+            safe(this, "reverse red" if differs else "", 600),
+        )
+    title = Text()
+    if changed:
+        title.append(f"{changed} field(s) differ from the reference", style="bold")
+    else:
+        title.append("Same certificate and chain as the reference.", style="green")
+    return Group(title, table)
+
+
+def sites_cells(host: str, report: Report | None) -> tuple[Text, ...]:
+    """One row of the site list: severity, site, soonest expiry, layers, top finding."""
+    if report is None:
+        return (
+            Text("…", style="dim"),
+            safe(host, limit=80),
+            Text(""),
+            Text(""),
+            Text("probing…", style="italic dim"),
+        )
+    soonest = soonest_days(report)
+    top = top_finding(report)
+    what = (
+        Text.assemble((top.code, "bold"), " ", safe(top.summary, limit=120))
+        if top
+        else Text(verdict(report.severity))
+    )
+    if report.error is not None:
+        what = safe(report.error.message, "magenta", 120)
+    elif not report.layers and report.discovery.errors:
+        what = safe(report.discovery.errors[0].message, "magenta", 120)
+    return (
+        severity_text(report.severity),
+        safe(host, limit=80),
+        Text("" if soonest is None else str(soonest)),
+        Text(str(len(report.layers))),
+        what,
+    )
+
+
+_AGGREGATE = frozenset({"edges_disagree", "key_differs"})
+
+
+def top_finding(report: Report) -> Finding | None:
+    """The finding that best says what is wrong: the worst, preferring a specific code
+    (stale_edge) to an aggregate one (edges_disagree) of the same severity."""
+    if not report.findings:
+        return None
+    return min(report.findings, key=lambda f: (-f.severity, f.code in _AGGREGATE))
+
+
+def soonest_days(report: Report) -> int | None:
+    """Days until the first leaf among the layers expires."""
+    days = [d for ly in report.layers if (d := days_left(report, ly)) is not None]
+    return min(days) if days else None
+
+
+def site_sort_key(report: Report | None, host: str) -> tuple[int, float, str]:
+    """Worst severity first, then soonest expiry, then name; pending sites last."""
+    if report is None:
+        return (1, 0.0, host)
+    days = soonest_days(report)
+    return (-int(report.severity), days if days is not None else 1e9, host)
+
+
+def help_text(bindings: Sequence[tuple[str, str]]) -> Text:
+    """The help screen body."""
+    text = Text()
+    text.append("layerscope", style="bold")
+    text.append(" — which certificate each layer serves, and why browsers complain.\n\n")
+    for key, description in bindings:
+        text.append(f"  {key:>9}  ", style="bold")
+        text.append(f"{description}\n")
+    text.append(
+        "\nThe Cert column gives each distinct leaf a letter: the same letter is the same "
+        "certificate. 'A' is the reference (the origin's when it is good). Sev is the worst "
+        "finding on that layer. Ctrl+P opens the command palette for everything else.\n"
+    )
+    return text
