@@ -23,9 +23,7 @@ def frozen_lab(*, octet: int = 197, port: int = 18443) -> Lab:
     return Lab(now=FIXED_NOW, octet=octet, port=port, seed=FIXED_SEED)
 
 
-def _probe(result: ProbeResult | None, ms: float) -> ProbeResult | None:
-    if result is None:
-        return None
+def _probe(result: ProbeResult, ms: float) -> ProbeResult:
     error = result.error
     if error is not None:
         error = ProbeError(error.kind, error.message, ms)
@@ -34,8 +32,11 @@ def _probe(result: ProbeResult | None, ms: float) -> ProbeResult | None:
 
 def _layer(layer: Layer, index: int) -> Layer:
     ms = 12.0 + index
+    no_sni = layer.probe_no_sni
     return dataclasses.replace(
-        layer, probe=_probe(layer.probe, ms), probe_no_sni=_probe(layer.probe_no_sni, ms)
+        layer,
+        probe=_probe(layer.probe, ms),
+        probe_no_sni=_probe(no_sni, ms) if no_sni is not None else None,
     )
 
 
@@ -53,14 +54,17 @@ def frozen_inspect(
 ) -> Callable[..., Awaitable[Report]]:
     """``inspect`` with the clock fixed at FIXED_NOW and timings normalised."""
     if inspect_fn is None:
-        from ..core.inspect import inspect as inspect_fn
+        from ..core.inspect import inspect
+
+        inspect_fn = inspect
+    real = inspect_fn
 
     async def run(host: str, options: Any, **kwargs: Any) -> Report:
         kwargs.setdefault("clock", lambda: FIXED_NOW)
         observer = kwargs.pop("observer", None)
         if observer is not None:
             kwargs["observer"] = _NormalizingObserver(observer)
-        return normalize(await inspect_fn(host, options, **kwargs))
+        return normalize(await real(host, options, **kwargs))
 
     return run
 
