@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from ..core.model import Layer, ProbeError, ProbeResult, Report
@@ -19,8 +21,17 @@ FIXED_SEED = 20261127
 
 
 def frozen_lab(*, octet: int = 197, port: int = 18443) -> Lab:
-    """A lab whose every certificate, address and port is the same each run (not started)."""
-    return Lab(now=FIXED_NOW, octet=octet, port=port, seed=FIXED_SEED)
+    """A lab whose every certificate, address, port and file name is the same each run
+    (not started). DNS answers on ``port + 1``."""
+    directory = Path(tempfile.gettempdir()) / f"layerscope-frozen-lab-{octet}"
+    return Lab(
+        now=FIXED_NOW,
+        octet=octet,
+        port=port,
+        seed=FIXED_SEED,
+        dns_port=port + 1,
+        directory=directory,
+    )
 
 
 def _probe(result: ProbeResult, ms: float) -> ProbeResult:

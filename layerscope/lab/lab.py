@@ -63,6 +63,8 @@ class Lab:
         octet: int | None = None,
         port: int = 0,
         seed: int | None = None,
+        dns_port: int = 0,
+        directory: Path | None = None,
     ) -> None:
         """``now`` fixes the certificates' dates, ``octet`` the 127.<octet>.0.0/16 block,
         ``port`` the TLS port (0: any free one) and ``seed`` the keys: together they make
@@ -71,13 +73,18 @@ class Lab:
         self._octet = octet
         self._port = port
         self._seed = seed
+        self._dns_port = dns_port
         self._thread = LoopThread("lab")
         self._servers: list[LayerServer] = []
         self._dns: DnsResponder | None = None
         self.port = 0
         self.dns = ""
         self.sites: list[LabSite] = []
-        self.directory = Path(tempfile.mkdtemp(prefix="layerscope-lab-"))
+        if directory is None:
+            self.directory = Path(tempfile.mkdtemp(prefix="layerscope-lab-"))
+        else:
+            directory.mkdir(parents=True, exist_ok=True)
+            self.directory = directory
         self.pki: LabPki | None = None
         self.base = ""
 
@@ -149,7 +156,7 @@ class Lab:
         self.port = port
         self._dns = DnsResponder(records)
         dns_host = f"{self.base}.0.53"
-        dns_port = await self._dns.start(dns_host, 0)
+        dns_port = await self._dns.start(dns_host, self._dns_port)
         self.dns = f"{dns_host}:{dns_port}"
 
     async def _stop_servers(self) -> None:

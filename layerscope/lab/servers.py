@@ -29,6 +29,7 @@ class Behaviour(enum.StrEnum):
     GARBAGE = "garbage"  # answers random bytes
     TARPIT = "tarpit"  # accepts TCP and never says anything
     RESET = "reset"  # accepts TCP, then resets the connection
+    SLOW = "slow"  # a normal TLS server that waits ``delay`` seconds before answering
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class LayerSpec:
     chain: tuple[Issued, ...] = ()
     default_chain: tuple[Issued, ...] | None = None
     page: str = "<!doctype html><title>layerscope lab</title><p>hello from the lab</p>"
+    delay: float = 0.0
 
 
 def _context(chain: tuple[Issued, ...], directory: Path, tag: str) -> ssl.SSLContext:
@@ -74,7 +76,7 @@ class LayerServer:
 
     def _tls_context(self) -> ssl.SSLContext | None:
         spec = self.spec
-        if spec.behaviour is not Behaviour.TLS:
+        if spec.behaviour not in (Behaviour.TLS, Behaviour.SLOW):
             return None
         site_ctx = _context(spec.chain, self._directory, f"{self.host}-sni")
         if spec.default_chain is None:
@@ -94,6 +96,11 @@ class LayerServer:
         if self.spec.behaviour is Behaviour.REFUSE:
             return port
         ctx = self._tls_context()
+        if self.spec.behaviour is Behaviour.SLOW:
+            assert ctx is not None
+            loop = asyncio.get_running_loop()
+            self._server = await loop.create_server(lambda: _Delayed(self, ctx), self.host, port)
+            return int(self._server.sockets[0].getsockname()[1])
         self._server = await asyncio.start_server(
             self._handle, self.host, port, ssl=ctx, ssl_handshake_timeout=10 if ctx else None
         )
@@ -161,3 +168,36 @@ class LayerServer:
             + body
         )
         await writer.drain()
+
+
+class _Delayed(asyncio.Protocol):
+    """Holds a new connection unread for the spec's delay, then starts TLS on it.
+
+    Reading is paused before any byte arrives, so the ClientHello waits in the kernel
+    buffer and reaches the TLS layer intact.
+    """
+
+    def __init__(self, server: LayerServer, ctx: ssl.SSLContext) -> None:
+        self._server = server
+        self._ctx = ctx
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        transport.pause_reading()
+        self._task = asyncio.get_running_loop().create_task(self._later(transport))
+
+    async def _later(self, transport: asyncio.Transport) -> None:
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(self._server.spec.delay)
+        reader = asyncio.StreamReader()
+        protocol = asyncio.StreamReaderProtocol(reader)
+        try:
+            tls = await loop.start_tls(transport, protocol, self._ctx, server_side=True)
+        except (OSError, ssl.SSLError, ConnectionError):
+            transport.abort()
+            return
+        if tls is None:
+            return
+        protocol.connection_made(tls)
+        writer = asyncio.StreamWriter(tls, protocol, reader, loop)
+        await self._server._handle(reader, writer)

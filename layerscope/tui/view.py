@@ -230,6 +230,9 @@ def layer_reproduce(report: Report | None, layer: Layer, options: CheckOptions, 
     plain ``openssl s_client`` for that layer."""
     if report is not None:
         for finding in report.findings_for(layer.address):
+            # a site-wide finding's commands are filled for its first layer, not this one
+            if finding.layers[0] != layer.address:
+                continue
             if finding.remediation and finding.remediation.reproduce:
                 return finding.remediation.reproduce
     sni = report.sni if report else (options.sni or host)

@@ -37,7 +37,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog"):
-            yield Static(help_text(KEYS), markup=False)
+            yield Static(help_text(KEYS), markup=False, id="help-body")
 
     def action_close(self) -> None:
         """Close the help."""

@@ -77,6 +77,11 @@ class SiteScreen(Screen[None]):
         self._layers: dict[str, Layer] = {}
         self._probing = report is None
 
+    @property
+    def probing(self) -> bool:
+        """A probe is running; the report (if any) is from before it."""
+        return self._probing
+
     # layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(id="header", markup=False)
