@@ -44,7 +44,7 @@ from layerscope.tui.widgets.layers import LayersTable
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
-# Not the snapshot tests' block and port (197, 18443): both may run at the same time.
+# Not frozen_lab's defaults (127.197/16, 18443), which tests may use at the same time.
 OCTET = 198
 PORT = 18444
 PROBE_TIMEOUT = 30.0
@@ -60,7 +60,6 @@ class Shot:
         site: lab scenario to open alone, or ``None`` for the site list.
         edge: index of the edge to select (``None``: leave the cursor on the origin).
         keys: keys pressed once the report is complete.
-        caption: one line for the README.
     """
 
     name: str
@@ -68,41 +67,15 @@ class Shot:
     site: str | None = None
     edge: int | None = None
     keys: tuple[str, ...] = ()
-    caption: str = ""
 
 
 SHOTS: tuple[Shot, ...] = (
-    Shot("sites-120x40", (120, 40), caption="`layerscope demo`: every lab site, worst first."),
-    Shot(
-        "stale-overview-120x40",
-        (120, 40),
-        site="stale",
-        edge=2,
-        caption="A stale edge: edge 3 still serves the previous certificate (label B).",
-    ),
-    Shot(
-        "stale-diff-120x40",
-        (120, 40),
-        site="stale",
-        edge=2,
-        keys=("d",),
-        caption="`d`: the stale edge's certificate side by side with the origin's.",
-    ),
-    Shot(
-        "incomplete-findings-120x40",
-        (120, 40),
-        site="incomplete",
-        edge=2,
-        keys=("f",),
-        caption="`f`: findings of an edge that sends its leaf without the intermediate.",
-    ),
-    Shot(
-        "stale-80x24",
-        (80, 24),
-        site="stale",
-        edge=2,
-        caption="The same stale edge on an 80x24 terminal (an SSH session on a jump host).",
-    ),
+    Shot("sites-120x40", (120, 40)),
+    # edge 3 (index 2) is the stale one, and the one without its intermediate
+    Shot("stale-overview-120x40", (120, 40), site="stale", edge=2),
+    Shot("stale-diff-120x40", (120, 40), site="stale", edge=2, keys=("d",)),
+    Shot("incomplete-findings-120x40", (120, 40), site="incomplete", edge=2, keys=("f",)),
+    Shot("stale-80x24", (80, 24), site="stale", edge=2),
 )
 
 
@@ -116,7 +89,7 @@ def _done(app: LayerscopeApp, count: int) -> bool:
     if isinstance(screen, SitesScreen):
         return len(screen.reports) == count
     if isinstance(screen, SiteScreen):
-        return screen.report is not None and not screen._probing
+        return screen.report is not None  # set by the report's message, when probing ends
     return False
 
 

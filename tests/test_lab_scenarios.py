@@ -174,3 +174,24 @@ def test_incomplete_chain_names_the_missing_intermediate(
     finding = next(f for f in site["findings"] if f["code"] == "incomplete_chain")
     assert finding["evidence"]["missing"] == ["CN=Lab Issuing CA 1,O=Lab Public Trust"]
     assert "served by" in finding["evidence"]["found"][0]["source"]
+
+
+def test_remediation_recheck_commands_run_and_still_see_the_stale_edge(
+    lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The `layerscope check` commands in stale_edge's remediation work as printed (same
+    resolver and trust store) and, until the edge is fixed, still report it."""
+    import shlex
+
+    _code, data = run_json(["check", *lab.check_args("stale")], capsys)
+    stale = next(f for f in data["sites"][0]["findings"] if f["code"] == "stale_edge")
+    commands = [
+        c for step in stale["remediation"]["steps"] for c in step["commands"]
+        if c.startswith("layerscope check")
+    ]
+    assert commands
+    for command in commands:
+        code, again = run_json(shlex.split(command)[1:], capsys)
+        codes = {f["code"] for f in again["sites"][0]["findings"]}
+        assert "stale_edge" in codes, command
+        assert code == 1

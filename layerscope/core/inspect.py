@@ -281,6 +281,20 @@ def _analyse_chains(
     return out
 
 
+def check_words(options: CheckOptions) -> tuple[str, ...]:
+    """The options of this run that a re-check must repeat to see the same thing
+    (resolvers and trust stores; ``--extra-ca`` is carried separately)."""
+    words: list[str] = []
+    for resolver in options.resolvers:
+        host = f"[{resolver.host}]" if ":" in resolver.host else resolver.host
+        words += ["--resolver", f"{host}:{resolver.port}" if resolver.port else host]
+    if options.ca_bundle != "certifi":
+        words += ["--ca-bundle", options.ca_bundle]
+    if options.alt_ca_bundle:
+        words += ["--alt-ca-bundle", options.alt_ca_bundle]
+    return tuple(words)
+
+
 def _with_remediation(
     findings: list[Finding],
     layers: Sequence[Layer],
@@ -290,6 +304,12 @@ def _with_remediation(
     cdn: str | None,
 ) -> list[Finding]:
     by_address = {layer.address: layer for layer in layers}
+    words = check_words(options)
+    origin = ""
+    if options.origin is not None:
+        o = options.origin
+        bracketed = f"[{o.host}]" if ":" in o.host else o.host
+        origin = f"{bracketed}:{o.port}" if o.port else bracketed
     out = []
     for finding in findings:
         first = by_address.get(finding.layers[0]) if finding.layers else None
@@ -303,6 +323,8 @@ def _with_remediation(
             cdn=cdn,
             evidence=finding.evidence,
             extra_ca_files=options.extra_ca,
+            check_options=words,
+            origin=origin,
         )
         out.append(dataclasses.replace(finding, remediation=remediation_for(finding.code, ctx)))
     return out

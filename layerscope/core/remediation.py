@@ -39,6 +39,9 @@ class RemediationContext:
         evidence: the finding's evidence ("missing", "names", "reference_sha256",
             "served_sha256", "extra_ca_files", "expected_issuer", ...).
         extra_ca_files: ``--extra-ca`` files in use, for client-side import commands.
+        check_options: further ``layerscope check`` options of this run that shape the
+            result (``--resolver``, ``--ca-bundle``, ``--alt-ca-bundle``), as words.
+        origin: the ``--origin`` of this run ("" when none), for whole-site re-checks.
     """
 
     host: str
@@ -50,6 +53,8 @@ class RemediationContext:
     cdn: str | None = None
     evidence: Mapping[str, Any] = field(default_factory=dict)
     extra_ca_files: tuple[str, ...] = ()
+    check_options: tuple[str, ...] = ()
+    origin: str = ""
 
 
 # --------------------------------------------------------------------------- safe values
@@ -268,14 +273,19 @@ class _Fill:
             parts += ["--origin", _q(_hostport(self.ctx.address, self.ctx.layer_port))]
         elif layer and self.ctx.address and self.edge:
             parts += ["--edge", _q(self.ctx.address)]
+            if self.ctx.origin:  # compared with the origin, a stale edge still shows
+                parts += ["--origin", _q(self.ctx.origin)]
         for path in self.ca_files():
             parts += ["--extra-ca", _q(path)]
+        parts += [_q(w) for w in self.ctx.check_options]
         return " ".join(parts)
 
     def watch(self) -> str:
         """Re-check the whole site, with the options that shape the result."""
         extra = [w for path in self.ca_files() for w in ("--extra-ca", _q(path))]
-        return " ".join(["layerscope", "check", *self._site_options(), *extra])
+        origin = ["--origin", _q(self.ctx.origin)] if self.ctx.origin else []
+        more = [_q(w) for w in self.ctx.check_options]
+        return " ".join(["layerscope", "check", *self._site_options(), *origin, *extra, *more])
 
     def _site_options(self) -> list[str]:
         """Site name, plus --port and --sni when they are not the defaults."""

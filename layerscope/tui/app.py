@@ -39,11 +39,9 @@ class LayerscopeApp(App[None]):
         super().__init__(**kwargs)
         self.requests = list(requests)
         self.site_list = len(self.requests) > 1 if site_list is None else site_list
-        if inspect_fn is None:
-            from ..core.inspect import inspect
-
-            inspect_fn = inspect
-        self.inspect_fn: InspectFn = inspect_fn
+        # None: the real engine, imported when the first probe starts (not before the
+        # first frame)
+        self.inspect_fn: InspectFn | None = inspect_fn
         self.sub_title = subtitle
 
     def on_mount(self) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -24,7 +25,7 @@ from ..render.labels import (
     days_left,
     issuer_name,
     label_color,
-    layer_severity,
+    rdn_value,
     verdict,
 )
 from ..render.sanitize import safe_text, summarize_list
@@ -53,12 +54,9 @@ def _time(moment: dt.datetime) -> str:
 
 
 def _store_name(name: str) -> str:
-    return (
-        name
-        if name in ("certifi", "system")
-        else Path(name.split(" + ")[0]).name
-        + (" + " + name.split(" + ", 1)[1] if " + " in name else "")
-    )
+    base, _, extra = name.partition(" + ")
+    short = base if base in ("certifi", "system") else Path(base).name
+    return f"{short} +{extra.replace(' extra CA', ' CA')}" if extra else short
 
 
 @dataclass(frozen=True)
@@ -100,11 +98,9 @@ def header(host: str, options: CheckOptions, report: Report | None, probing: boo
     if report is not None and not probing:
         sev = report.severity
         text.append("  ")
-        text.append(f"{sev.label.upper()}", style=f"bold reverse {SEVERITY_COLORS[sev]}")
-        text.append(f" {verdict(sev)}")
+        text.append(f" {sev.label.upper()} ", style=f"bold reverse {SEVERITY_COLORS[sev]}")
         counts = _counts(report.findings)
-        if counts:
-            text.append(f"  ({counts})", style="dim")
+        text.append(f" {counts}" if counts else f" {verdict(sev)}")
     else:
         text.append("  probing…", style="italic")
     if report is None:
@@ -131,8 +127,8 @@ def header(host: str, options: CheckOptions, report: Report | None, probing: boo
         text.append_text(safe(report.error.message))
     text.append("\nProbed ", style="dim")
     text.append(f"{_time(report.started)} in {report.duration_ms:.0f} ms", style="dim")
-    text.append(" · trust store ", style="dim")
-    text.append_text(safe(_store_name(report.trust_store), "dim", 80))
+    text.append(" · store ", style="dim")
+    text.append_text(safe(_store_name(report.trust_store), "dim", 60))
     if report.at != report.started:
         text.append(f" · judged at {_time(report.at)}", style="bold")
     return text
@@ -140,10 +136,11 @@ def header(host: str, options: CheckOptions, report: Report | None, probing: boo
 
 def _counts(findings: Iterable[Finding]) -> str:
     sevs = [f.severity for f in findings]
+    nouns = {Severity.CRITICAL: "critical", Severity.WARNING: "warning", Severity.INFO: "note"}
     parts = [
-        f"{sevs.count(s)} {s.label}"
+        f"{n} {nouns[s]}" + ("s" if n > 1 and s is not Severity.CRITICAL else "")
         for s in (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
-        if sevs.count(s)
+        if (n := sevs.count(s))
     ]
     return ", ".join(parts)
 
@@ -159,6 +156,24 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("tls", "TLS ms", 7),
     ("issuer", "Issuer", None),
 )
+
+
+_AGGREGATE = frozenset({"edges_disagree", "key_differs"})
+
+
+def row_severity(report: Report, layer: Layer) -> Severity:
+    """A layer's worst finding, leaving out site-wide disagreements for layers that serve
+    the reference certificate: the odd one out is flagged, not everyone."""
+    ref = report.reference.sha256 if report.reference else None
+    serves_ref = layer.leaf is not None and layer.leaf.sha256 == ref
+    return max(
+        (
+            f.severity
+            for f in report.findings_for(layer.address)
+            if not (serves_ref and f.code in _AGGREGATE)
+        ),
+        default=Severity.OK,
+    )
 
 
 def pending_cells(target: Target) -> tuple[Text, ...]:
@@ -179,8 +194,7 @@ def layer_cells(layer: Layer, labels: dict[str, str], report: Report | None) -> 
     """One row of the layers table."""
     leaf = layer.leaf
     if report is not None:
-        sev = layer_severity(report, layer)
-        sev_cell = severity_text(sev)
+        sev_cell = severity_text(row_severity(report, layer))
     else:
         sev_cell = Text("·", style="dim")
     if not layer.probe.ok or leaf is None:
@@ -253,53 +267,68 @@ def findings_view(report: Report | None, layer: Layer | None) -> RenderableType:
         return Text("Select a layer.", style="dim")
     if report is None:
         return Text("Waiting for every layer before judging…", style="italic dim")
-    findings = report.findings_for(layer.address)
+    # this layer's own findings before the site-wide ones it is part of
+    findings = sorted(
+        report.findings_for(layer.address),
+        key=lambda f: (-f.severity, f.layers[:1] != (layer.address,)),
+    )
     if not findings:
         return Text(
             f"No findings on {layer.label}: this layer serves what it should.", style="green"
         )
     parts: list[RenderableType] = []
     for finding in findings:
-        parts.append(_finding_text(report, finding))
+        parts.extend(_finding_parts(finding, layer))
     return Group(*parts)
 
 
-def _finding_text(report: Report, finding: Finding) -> Text:
-    text = Text()
-    text.append_text(severity_text(finding.severity))
-    text.append(" ")
-    text.append(finding.code, style="bold")
-    text.append(" — ")
-    text.append_text(safe(finding.summary, limit=600))
+def _indent(renderable: RenderableType, left: int) -> Padding:
+    # wrapped lines keep the indent instead of falling back to column 0
+    return Padding(renderable, (0, 0, 0, left))
+
+
+def _finding_parts(finding: Finding, layer: Layer) -> list[RenderableType]:
+    head = Text()
+    head.append_text(severity_text(finding.severity))
+    head.append(" ")
+    head.append(finding.code, style="bold")
+    head.append(" — ")
+    head.append_text(safe(finding.summary, limit=600))
+    parts: list[RenderableType] = [head]
     if len(finding.layers) > 1:
-        text.append("\n  layers: ", style="dim")
-        text.append_text(safe(summarize_list(finding.layers, 6), "dim"))
+        parts.append(
+            _indent(
+                Text.assemble(("layers: ", "dim"), safe(summarize_list(finding.layers, 6), "dim")),
+                2,
+            )
+        )
     rem = finding.remediation
     if rem is not None:
-        text.append("\n  ")
-        text.append_text(safe(rem.meaning, limit=600))
+        parts.append(_indent(safe(rem.meaning, limit=600), 2))
         if rem.why_untrusted:
-            text.append("\n  Why: ", style="bold")
-            text.append_text(safe(rem.why_untrusted, limit=600))
+            parts.append(
+                _indent(Text.assemble(("Why: ", "bold"), safe(rem.why_untrusted, limit=600)), 2)
+            )
         for step in rem.steps:
-            text.append(f"\n  {_WHERE.get(step.where, step.where)}: ", style="bold")
-            text.append_text(safe(step.text, limit=600))
-            for command in step.commands:
-                text.append("\n    ")
-                text.append_text(safe(command, "cyan", 2000))
+            where = _WHERE.get(step.where, step.where)
+            parts.append(
+                _indent(Text.assemble((f"{where}: ", "bold"), safe(step.text, limit=600)), 2)
+            )
+            parts.extend(_indent(safe(c, "cyan", 2000), 4) for c in step.commands)
         if rem.reproduce:
-            text.append("\n  Reproduce (c copies): ", style="bold")
-            text.append("\n    ")
-            text.append_text(safe(rem.reproduce, "cyan", 2000))
-    text.append("\n")
-    return text
+            mine = finding.layers[:1] == (layer.address,)
+            label = "Reproduce (c copies):" if mine else f"Reproduce on {finding.layers[0]}:"
+            parts.append(_indent(Text(label, style="bold"), 2))
+            parts.append(_indent(safe(rem.reproduce, "cyan", 2000), 4))
+    parts.append(Text(""))
+    return parts
 
 
 _WHERE = {
     "origin": "At the origin",
     "edge": "At the CDN edge",
     "client": "On clients",
-    "verify": "Check",
+    "verify": "Verify",
 }
 
 
@@ -310,22 +339,30 @@ def chain_view(layer: Layer | None) -> RenderableType:
     if not layer.probe.ok:
         error = layer.probe.error
         return safe(error.message if error else "no certificate was served", "bold red")
-    text = Text()
+    parts: list[RenderableType] = []
     chain = layer.chain
     on_path = {c.sha256 for c in chain.path} if chain else set()
     served = layer.probe.chain
-    text.append(f"Served chain: {len(served)} certificate(s), in the order sent", style="bold")
-    text.append(f"  ({layer.probe.protocol}, {layer.probe.cipher})\n", style="dim")
+    parts.append(
+        Text.assemble(
+            (f"Served chain: {len(served)} certificate(s), in the order sent", "bold"),
+            (f"  ({layer.probe.protocol}, {layer.probe.cipher})", "dim"),
+        )
+    )
     for index, cert in enumerate(served[:20]):
         mark = "" if cert.sha256 in on_path else "  (not on the path)"
-        text.append(f"\n#{index} ", style="bold")
-        text.append_text(safe(cert.subject, "bold", 200))
-        text.append(mark, style="yellow")
-        _cert_lines(text, cert)
+        parts.append(
+            Text.assemble(
+                (f"#{index} ", "bold"), safe(_dn(cert.subject), "bold", 200), (mark, "yellow")
+            )
+        )
+        parts.append(_cert_grid(cert))
     if len(served) > 20:
-        text.append(f"\n… {len(served) - 20:,} more certificates not shown\n", style="dim")
+        parts.append(Text(f"… {len(served) - 20:,} more certificates not shown", style="dim"))
+    text = Text()
+    parts.append(text)
     if chain is not None:
-        text.append("\nPath: ", style="bold")
+        text.append("Path: ", style="bold")
         text.append(chain_verdict(layer))
         if chain.missing:
             text.append("\nNot sent, found elsewhere: ", style="bold red")
@@ -348,21 +385,28 @@ def chain_view(layer: Layer | None) -> RenderableType:
                 text.append_text(safe(no_sni.leaf.subject))
         else:
             text.append_text(safe(no_sni.error.message if no_sni.error else "no certificate"))
-    return text
+    return Group(*parts)
 
 
-def _cert_lines(text: Text, cert: CertFacts) -> None:
+def _cert_grid(cert: CertFacts) -> Padding:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
     rows = (
-        ("issuer", cert.issuer),
+        ("issuer", _dn(cert.issuer)),
         ("names", summarize_list(cert.sans, 8) or "(none)"),
         ("valid", f"{_time(cert.not_before)} → {_time(cert.not_after)}"),
         ("key", f"{cert.key_type} {cert.key_bits}, {cert.signature_algorithm}"),
         ("sha256", cert.sha256),
     )
     for name, value in rows:
-        text.append(f"\n   {name:7}", style="dim")
-        text.append_text(safe(value, limit=400))
-    text.append("\n")
+        grid.add_row(name, safe(value, limit=400))
+    return Padding(grid, (0, 0, 1, 3))
+
+
+def _dn(name: str) -> str:
+    # a space after each RDN separator lets long names wrap between attributes
+    return name.replace(",", ", ")
 
 
 DIFF_FIELDS = (
@@ -387,14 +431,14 @@ def diff_rows(
     def chain_of(ly: Layer | None) -> str:
         if ly is None or ly.chain is None:
             return ""
-        return " → ".join(issuer_name(c) or c.subject for c in ly.chain.intermediates) or "-"
+        return " → ".join(rdn_value(c.subject) or c.subject for c in ly.chain.intermediates) or "-"
 
     def values(c: CertFacts, ly: Layer | None) -> tuple[str, ...]:
         return (
-            c.subject,
+            _dn(c.subject),
             ", ".join(sorted(s.lower() for s in c.sans)),
             c.serial,
-            c.issuer,
+            _dn(c.issuer),
             _time(c.not_before),
             _time(c.not_after),
             c.sha256,
@@ -474,9 +518,6 @@ def sites_cells(host: str, report: Report | None) -> tuple[Text, ...]:
     )
 
 
-_AGGREGATE = frozenset({"edges_disagree", "key_differs"})
-
-
 def top_finding(report: Report) -> Finding | None:
     """The finding that best says what is wrong: the worst, preferring a specific code
     (stale_edge) to an aggregate one (edges_disagree) of the same severity."""
@@ -505,7 +546,7 @@ def help_text(bindings: Sequence[tuple[str, str]]) -> Text:
     text.append("layerscope", style="bold")
     text.append(" — which certificate each layer serves, and why browsers complain.\n\n")
     for key, description in bindings:
-        text.append(f"  {key:>9}  ", style="bold")
+        text.append(f"{key:>7}  ", style="bold")
         text.append(f"{description}\n")
     text.append(
         "\nThe Cert column gives each distinct leaf a letter: the same letter is the same "

@@ -78,3 +78,15 @@ def test_site_list(
     """Every lab site, worst first, soonest expiry next."""
     app = LayerscopeApp(frozen_requests, site_list=True, inspect_fn=frozen_inspect())
     assert snap_compare(app, terminal_size=size, run_before=settled_on(None))
+
+
+def test_overview_without_colour(
+    snap_compare: Any, frozen: Lab, frozen_requests: list[SiteRequest],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With NO_COLOR the screen is monochrome and the words still carry the verdicts."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = app_for(frozen_requests, frozen, "stale")
+    assert app.no_color
+    edge = frozen.site("stale").edges[2]
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled_on(edge))

@@ -11,18 +11,17 @@ from textual.widgets import Static
 from ..view import help_text
 
 KEYS: tuple[tuple[str, str], ...] = (
-    ("↑/↓", "select a layer (or a site in the list)"),
-    ("enter", "open the selected site (site list)"),
+    ("↑/↓", "select a layer (a site in the list)"),
+    ("enter", "inspect the selected site"),
+    ("c", "copy the layer's reproduce command (OSC 52: works over SSH)"),
+    ("d", "diff the layer against the reference certificate"),
+    ("f / h", "findings / served chain of the layer"),
     ("r", "re-probe every layer"),
-    ("d", "diff the selected layer against the reference certificate"),
-    ("f / h", "findings / chain of the selected layer"),
-    ("tab", "move between the table and the detail pane"),
-    ("c", "copy the reproduce command of the selected layer (OSC 52, works over SSH)"),
     ("e", "export the report as Markdown or JSON"),
+    ("tab", "move between the table and the detail pane"),
     ("ctrl+p", "command palette: every action by name"),
     ("escape", "back to the site list / close this help"),
-    ("?", "this help"),
-    ("q", "quit"),
+    ("? / q", "this help / quit"),
 )
 
 

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.widgets.data_table import ColumnKey
 
 from ...config import SiteRequest
 from ...core.model import Report
@@ -52,7 +53,8 @@ class SitesScreen(Screen[None]):
         self.title = "layerscope — sites"
         table = self.query_one(DataTable)
         table.add_column("Sev", key="sev", width=4)
-        table.add_column("Site", key="site")
+        width = min(36, max(12, *(len(r.host) for r in self.requests)))
+        table.add_column("Site", key="site", width=width)
         table.add_column("Days", key="days", width=5)
         table.add_column("Layers", key="layers", width=6)
         table.add_column("Top finding", key="top")
@@ -61,19 +63,22 @@ class SitesScreen(Screen[None]):
 
     def _refresh(self) -> None:
         table = self.query_one(DataTable)
-        selected = self._selected_index()
+        # the cursor keeps its row, not its site: while results stream in and the list
+        # re-sorts, the top row stays the worst site
+        row = table.cursor_row if table.row_count else 0
         table.clear()
         order = sorted(
             range(len(self.requests)),
             key=lambda i: view.site_sort_key(self.reports.get(i), self.requests[i].host),
         )
+        top_width = self._top_width()
+        table.columns[ColumnKey("top")].width = top_width
         for index in order:
-            table.add_row(
-                *view.sites_cells(self.requests[index].host, self.reports.get(index)),
-                key=str(index),
-            )
-        if selected is not None:
-            table.move_cursor(row=order.index(selected))
+            cells = view.sites_cells(self.requests[index].host, self.reports.get(index))
+            top = cells[-1].copy()
+            top.truncate(top_width, overflow="ellipsis")
+            table.add_row(*cells[:-1], top, key=str(index))
+        table.move_cursor(row=min(row, len(order) - 1))
         done = len(self.reports)
         header = Text.assemble(
             (f"{len(self.requests)} sites", "bold"),
@@ -81,6 +86,19 @@ class SitesScreen(Screen[None]):
             ("  " + self._title, "dim") if self._title else "",
         )
         self.query_one("#header", Static).update(header)
+
+    def _top_width(self) -> int:
+        # Sev 4 + Site + Days 5 + Layers 6, two cells of padding per column, a scrollbar
+        site = (
+            self.query_one(DataTable)
+            .columns[ColumnKey("site")]
+            .get_render_width(self.query_one(DataTable))
+        )
+        return max(16, self.size.width - (4 + 5 + 6 + site) - 5 * 2 - 2)
+
+    def on_resize(self) -> None:
+        if self.query_one(DataTable).columns:
+            self._refresh()
 
     def _selected_index(self) -> int | None:
         table = self.query_one(DataTable)

@@ -12,7 +12,7 @@ class LayersTable(DataTable[object]):
     """One row per layer, keyed by role, address and port."""
 
     DEFAULT_CSS = """
-    LayersTable { height: auto; max-height: 12; }
+    LayersTable { height: auto; max-height: 12; overflow-x: hidden; }
     """
 
     def on_mount(self) -> None:
