@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
@@ -12,11 +14,14 @@ from ..core.model import Report
 InspectFn = Callable[..., Awaitable[Report]]
 
 
-def inspect_fn_of(app: App[Any]) -> InspectFn:
-    """The app's ``inspect_fn`` (tests inject a fixed clock), else the real engine."""
+async def inspect_fn_of(app: App[Any]) -> InspectFn:
+    """The app's ``inspect_fn`` (tests inject a fixed clock), else the real engine.
+
+    The engine (cryptography, pyOpenSSL, dnspython) is imported on a thread so the
+    first frame and the keyboard never wait for it.
+    """
     fn = getattr(app, "inspect_fn", None)
     if fn is None:
-        from ..core.inspect import inspect
-
-        return inspect
+        module = await asyncio.to_thread(importlib.import_module, "layerscope.core.inspect")
+        return cast(InspectFn, module.inspect)
     return cast(InspectFn, fn)

@@ -100,7 +100,9 @@ class SiteScreen(Screen[None]):
         if self.report is not None:
             self._show_report(self.report)
         else:
-            self.action_reprobe()
+            self._refresh_header()
+            # first frame first: the probe starts once the empty screen is on the terminal
+            self.call_after_refresh(self.action_reprobe)
         self.query_one(LayersTable).focus()
 
     # probing -----------------------------------------------------------------------------
@@ -113,7 +115,7 @@ class SiteScreen(Screen[None]):
 
     @work(exclusive=True, group="probe")
     async def _probe(self) -> None:
-        inspect_fn = inspect_fn_of(self.app)
+        inspect_fn = await inspect_fn_of(self.app)
         report = await inspect_fn(self.request.host, self.request.options, observer=_Poster(self))
         self.post_message(self.Inspected(report))
 

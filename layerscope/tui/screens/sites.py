@@ -58,8 +58,9 @@ class SitesScreen(Screen[None]):
         table.add_column("Days", key="days", width=5)
         table.add_column("Layers", key="layers", width=6)
         table.add_column("Top finding", key="top")
-        self.action_reprobe()
+        self._refresh()
         table.focus()
+        self.call_after_refresh(self.action_reprobe)
 
     def _refresh(self) -> None:
         table = self.query_one(DataTable)
@@ -117,7 +118,7 @@ class SitesScreen(Screen[None]):
 
     @work(exclusive=True, group="probe-all")
     async def _probe_all(self) -> None:
-        inspect_fn = inspect_fn_of(self.app)
+        inspect_fn = await inspect_fn_of(self.app)
         limit = asyncio.Semaphore(max(r.options.concurrency for r in self.requests))
 
         async def one(index: int, request: SiteRequest) -> None:
