@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, RadioButton, RadioSet
 
 from ...core.model import Report
@@ -80,3 +81,15 @@ class ExportScreen(ModalScreen[tuple[str, Path] | None]):
     def action_cancel(self) -> None:
         """Close without saving."""
         self.dismiss(None)
+
+
+def save_and_tell(screen: Screen[Any], reports: Sequence[Report], fmt: str, path: Path) -> None:
+    """Write the reports and tell the user where (or why not), as a notification."""
+    try:
+        written = export_report(reports, fmt, path)
+    except OSError as exc:
+        screen.notify(
+            f"Could not write {path}: {exc.strerror or exc}", severity="error", markup=False
+        )
+        return
+    screen.notify(f"Saved {fmt} report to {written}", title="Export", markup=False)

@@ -20,7 +20,7 @@ from ...render.sanitize import safe_text
 from .. import view
 from ..runtime import inspect_fn_of
 from ..widgets.layers import LayersTable
-from .export import ExportScreen, export_report
+from .export import ExportScreen, save_and_tell
 
 
 class _Poster:
@@ -213,14 +213,7 @@ class SiteScreen(Screen[None]):
 
     def export(self, report: Report, fmt: str, path: Path) -> None:
         """Write the report and say where."""
-        try:
-            written = export_report([report], fmt, path)
-        except OSError as exc:
-            self.notify(
-                f"Could not write {path}: {exc.strerror or exc}", severity="error", markup=False
-            )
-            return
-        self.notify(f"Saved {fmt} report to {written}", title="Export", markup=False)
+        save_and_tell(self, [report], fmt, path)
 
     def action_back(self) -> None:
         """Back to the site list, when there is one."""

@@ -147,7 +147,7 @@ class SitesScreen(Screen[None]):
         """Export every finished report."""
         from pathlib import Path
 
-        from .export import ExportScreen, export_report
+        from .export import ExportScreen, save_and_tell
 
         reports = [self.reports[i] for i in sorted(self.reports)]
         if not reports:
@@ -155,15 +155,7 @@ class SitesScreen(Screen[None]):
             return
 
         def save(choice: tuple[str, Path] | None) -> None:
-            if choice is None:
-                return
-            try:
-                written = export_report(reports, *choice)
-            except OSError as exc:
-                self.notify(
-                    f"Could not write: {exc.strerror or exc}", severity="error", markup=False
-                )
-                return
-            self.notify(f"Saved {choice[0]} report to {written}", title="Export", markup=False)
+            if choice is not None:
+                save_and_tell(self, reports, *choice)
 
         self.app.push_screen(ExportScreen("sites"), save)
