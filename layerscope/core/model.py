@@ -234,6 +234,101 @@ class ChainAnalysis:
 
 
 @dataclass(frozen=True)
+class MixedRef:
+    """One ``http://`` subresource on an HTTPS page.
+
+    Attributes:
+        element: the HTML element ("script", "img", "form", ...).
+        attribute: the attribute holding the URL ("src", "href", "action", ...).
+        url: the URL as written in the page.
+        active: scripts, stylesheets, frames, forms, objects (browsers block them);
+            passive: images, audio, video (browsers warn or upgrade).
+    """
+
+    element: str
+    attribute: str
+    url: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    """One HTTPS GET pinned to one layer (SNI and Host = the site, no DNS).
+
+    Attributes:
+        address: IP address fetched from.
+        port: TCP port.
+        path: path requested.
+        status: final HTTP status, None when no response.
+        headers: response headers of the final response, in order, names lower-case.
+        redirects: (status, location) of each redirect followed or refused, in order.
+        redirect_refused: a redirect pointed off the site (or off this layer) and was not
+            followed; its target is the last ``redirects`` entry.
+        body_bytes: bytes of body read.
+        truncated: the body was longer than the cap and was cut.
+        mixed: ``http://`` subresources found in the page.
+        upgrade_insecure: where ``upgrade-insecure-requests`` was found: "header",
+            "meta" or "" (not in effect).
+        title: the page title, if any.
+        elapsed_ms: time for the whole fetch.
+        error: why there is no response, or None.
+    """
+
+    address: str
+    port: int
+    path: str = "/"
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    redirects: tuple[tuple[int, str], ...] = ()
+    redirect_refused: bool = False
+    body_bytes: int = 0
+    truncated: bool = False
+    mixed: tuple[MixedRef, ...] = ()
+    upgrade_insecure: str = ""
+    title: str = ""
+    elapsed_ms: float = 0.0
+    error: ProbeError | None = None
+
+    def header(self, name: str) -> str | None:
+        """First value of header ``name`` (case-insensitive), or None."""
+        lowered = name.lower()
+        return next((v for k, v in self.headers if k == lowered), None)
+
+
+class OcspState(enum.StrEnum):
+    """What an OCSP response (stapled or fetched) says about the leaf."""
+
+    GOOD = "good"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"  # the responder does not know the certificate
+    INVALID = "invalid"  # for another certificate, expired, badly signed or unparsable
+    ERROR = "error"  # no usable answer (responder down, timeout, HTTP error)
+
+
+@dataclass(frozen=True)
+class OcspResult:
+    """An OCSP answer about a leaf.
+
+    Attributes:
+        source: "staple" or the responder URL.
+        state: the verdict.
+        message: one sentence for humans.
+        this_update: the response's thisUpdate.
+        next_update: the response's nextUpdate.
+        revoked_at: revocation time when revoked.
+        reason: revocation reason when given.
+    """
+
+    source: str
+    state: OcspState
+    message: str
+    this_update: dt.datetime | None = None
+    next_update: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Layer:
     """One place that terminates TLS for the site: an edge IP or the origin.
 
@@ -245,6 +340,9 @@ class Layer:
         probe: handshake with SNI = the site (or --sni).
         probe_no_sni: handshake without SNI, or None when not attempted.
         chain: path analysis of ``probe``'s served chain, None when nothing was served.
+        http: the page fetched over this layer, None when not fetched (--no-http).
+        staple: the stapled OCSP response judged, None when none was stapled.
+        ocsp: the leaf's OCSP responder's answer, None when not asked (no URL).
     """
 
     role: Role
@@ -254,6 +352,9 @@ class Layer:
     probe: ProbeResult
     probe_no_sni: ProbeResult | None = None
     chain: ChainAnalysis | None = None
+    http: HttpResult | None = None
+    staple: OcspResult | None = None
+    ocsp: OcspResult | None = None
 
     @property
     def label(self) -> str:

@@ -40,7 +40,10 @@ class CheckOptions:
         at: moment validity is judged; None means now.
         timeout: seconds allowed per layer (connect + handshake) and per DNS lookup.
         concurrency: probes in flight at once.
-        http: fetch the page per layer (later issue; recorded for the CLI contract).
+        http: fetch the page per layer.
+        path: the path fetched per layer.
+        ocsp: ask the leaf's OCSP responder (stapled responses are always judged).
+        aia: fetch missing intermediates from the AIA caIssuers URLs.
     """
 
     port: int = 443
@@ -58,3 +61,6 @@ class CheckOptions:
     timeout: float = 5.0
     concurrency: int = 32
     http: bool = True
+    path: str = "/"
+    ocsp: bool = True
+    aia: bool = True
