@@ -13,6 +13,8 @@ from .model import (
     ErrorKind,
     Finding,
     Layer,
+    OcspResult,
+    OcspState,
     PathStatus,
     ProbeError,
     Severity,
@@ -325,3 +327,64 @@ def _sni_findings(layer: Layer, host: str) -> list[Finding]:
             },
         )
     ]
+
+
+def revocation_findings(layer: Layer) -> list[Finding]:
+    """Stapling and revocation findings of one layer (OCSP)."""
+    leaf = layer.probe.leaf
+    if not layer.probe.ok or leaf is None:
+        return []
+    here = (layer.address,)
+    out: list[Finding] = []
+    staple = layer.staple
+    if layer.probe.ocsp_staple is None and leaf.ocsp_urls:
+        out.append(
+            Finding(
+                "ocsp_staple_missing",
+                Severity.INFO,
+                here,
+                f"{layer.label} staples no OCSP response although the certificate names a "
+                "responder: clients must ask the CA themselves (slower, and a privacy leak)",
+                {"ocsp_urls": list(leaf.ocsp_urls[:5])},
+            )
+        )
+    elif staple is not None and staple.state is OcspState.INVALID:
+        out.append(
+            Finding(
+                "ocsp_staple_invalid",
+                Severity.WARNING,
+                here,
+                f"the stapled OCSP response is unusable: {staple.message}",
+                {"message": staple.message, **_ocsp_dates(staple)},
+            )
+        )
+    revoked = next(
+        (r for r in (layer.ocsp, staple) if r is not None and r.state is OcspState.REVOKED), None
+    )
+    if revoked is not None:
+        when = f" on {_iso(revoked.revoked_at)}" if revoked.revoked_at else ""
+        said_by = "the stapled response" if revoked.source == "staple" else revoked.source
+        out.append(
+            Finding(
+                "revoked",
+                Severity.CRITICAL,
+                here,
+                f"the CA revoked this certificate{when}"
+                + (f" ({revoked.reason})" if revoked.reason else "")
+                + f" — said by {said_by}",
+                {
+                    "source": revoked.source,
+                    "reason": revoked.reason,
+                    "revoked_at": _iso(revoked.revoked_at) if revoked.revoked_at else None,
+                    **_cert_ref(leaf),
+                },
+            )
+        )
+    return out
+
+
+def _ocsp_dates(result: OcspResult) -> dict[str, Any]:
+    return {
+        "this_update": _iso(result.this_update) if result.this_update else None,
+        "next_update": _iso(result.next_update) if result.next_update else None,
+    }

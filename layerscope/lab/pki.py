@@ -10,14 +10,14 @@ import contextlib
 import datetime as dt
 import random
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -105,6 +105,25 @@ class Issued:
         )
 
 
+def _aia(issuers: Sequence[str], ocsp: Sequence[str]) -> x509.AuthorityInformationAccess:
+    return x509.AuthorityInformationAccess(
+        [
+            *(
+                x509.AccessDescription(
+                    AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(u)
+                )
+                for u in ocsp
+            ),
+            *(
+                x509.AccessDescription(
+                    AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(u)
+                )
+                for u in issuers
+            ),
+        ]
+    )
+
+
 def _ski(key: PrivateKey) -> x509.SubjectKeyIdentifier:
     return x509.SubjectKeyIdentifier.from_public_key(key.public_key())
 
@@ -118,8 +137,10 @@ def ca(
     days_before: float = 365,
     days_after: float = 3650,
     org: str = "layerscope lab",
+    aia_issuers: Sequence[str] = (),
 ) -> Issued:
-    """A root (no parent) or an intermediate CA certificate."""
+    """A root (no parent) or an intermediate CA certificate; ``aia_issuers`` adds caIssuers
+    URLs (where to download its own issuer)."""
     key = key or new_key()
     subject = _name(cn, org)
     issuer_name = parent.cert.subject if parent else subject
@@ -154,6 +175,8 @@ def ca(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()),
             critical=False,
         )
+    if aia_issuers:
+        builder = builder.add_extension(_aia(aia_issuers, ()), critical=False)
     return Issued(_sign(builder, signer), key)
 
 
@@ -167,8 +190,11 @@ def leaf(
     days_after: float = 80,
     cn: str | None = None,
     sha1: bool = False,
+    aia_issuers: Sequence[str] = (),
+    ocsp_urls: Sequence[str] = (),
 ) -> Issued:
-    """A server certificate for ``sans``; ``parent`` None makes it self-signed."""
+    """A server certificate for ``sans``; ``parent`` None makes it self-signed.
+    ``aia_issuers`` and ``ocsp_urls`` fill the AIA extension."""
     key = key or new_key()
     subject = _name(cn or sans[0], "layerscope lab site")
     signer = parent.key if parent else key
@@ -190,6 +216,8 @@ def leaf(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()),
             critical=False,
         )
+    if aia_issuers or ocsp_urls:
+        builder = builder.add_extension(_aia(aia_issuers, ocsp_urls), critical=False)
     cert = _sign(builder, signer)
     if sha1:
         cert = _resign_sha1(cert, signer)

@@ -42,6 +42,10 @@ class LayerSpec:
         default_chain: certificates served without SNI (or for another name); None means
             the same as ``chain``.
         page: HTML served on GET.
+        delay: seconds a SLOW layer waits before its handshake.
+        headers: extra response headers.
+        hsts: send Strict-Transport-Security.
+        staple: an OCSP response to staple (the lab then uses its stapling server).
     """
 
     behaviour: Behaviour = Behaviour.TLS
@@ -49,6 +53,9 @@ class LayerSpec:
     default_chain: tuple[Issued, ...] | None = None
     page: str = "<!doctype html><title>layerscope lab</title><p>hello from the lab</p>"
     delay: float = 0.0
+    headers: tuple[tuple[str, str], ...] = ()
+    hsts: bool = True
+    staple: bytes | None = None
 
 
 def _context(chain: tuple[Issued, ...], directory: Path, tag: str) -> ssl.SSLContext:
@@ -161,13 +168,20 @@ class LayerServer:
         async with asyncio.timeout(10):
             await reader.readuntil(b"\r\n\r\n")
         body = self.spec.page.encode()
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nServer: layerscope-lab\r\nContent-Type: text/html\r\n"
-            b"Strict-Transport-Security: max-age=31536000\r\n"
-            + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
-            + body
-        )
+        writer.write(response_head(self.spec, len(body)) + body)
         await writer.drain()
+
+
+def response_head(spec: LayerSpec, length: int) -> bytes:
+    """Status line and headers of a lab page."""
+    lines = ["HTTP/1.1 200 OK", "Content-Type: text/html; charset=utf-8"]
+    if not any(name.lower() == "server" for name, _ in spec.headers):
+        lines.append("Server: layerscope-lab")
+    if spec.hsts:
+        lines.append("Strict-Transport-Security: max-age=31536000")
+    lines += [f"{name}: {value}" for name, value in spec.headers]
+    lines += [f"Content-Length: {length}", "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 class _Delayed(asyncio.Protocol):
