@@ -136,6 +136,25 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="inspect sites without a UI (text, JSON, Markdown)")
     check.add_argument("hosts", nargs="*", metavar="HOST", help="site name(s)")
     _add_check_options(check)
+    fix = sub.add_parser(
+        "fix-chain",
+        help="write the corrected chain (leaf, intermediates, no root) of a layer to a file",
+    )
+    fix.add_argument("hosts", nargs=1, metavar="HOST", help="site name")
+    fix.add_argument(
+        "--layer",
+        metavar="IP",
+        help="the layer to repair (default: the first with an incomplete chain)",
+    )
+    fix.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        required=True,
+        help="where to write fullchain.pem",
+    )
+    _add_check_options(fix)
     demo = sub.add_parser("demo", help="start the embedded lab and inspect its sites")
     demo.add_argument(
         "--check", action="store_true", help="print the report instead of opening the UI"
@@ -286,17 +305,67 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fix_chain(ns: argparse.Namespace) -> int:
+    """``layerscope fix-chain``: 0 written, 1 refused (no trusted chain), 3 bad input."""
+    from .core.inspect import inspect, load_stores
+    from .core.repair import fullchain_for, pick_layer
+    from .core.trust import TrustStoreError
+
+    try:
+        (request,) = requests_from_args(ns)
+        stores = load_stores(request.options)
+    except (ConfigError, TrustStoreError) as exc:
+        print(f"layerscope: {exc}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    report = asyncio.run(inspect(request.host, request.options, stores=stores))
+    layer = pick_layer(report, ns.layer)
+    if layer is None:
+        what = f"no layer {ns.layer}" if ns.layer else "no layer answered"
+        errors = "; ".join(e.message for e in report.discovery.errors)
+        print(
+            f"layerscope: {request.host}: {what}" + (f" ({errors})" if errors else ""),
+            file=sys.stderr,
+        )
+        return EXIT_UNKNOWN
+    chain = fullchain_for(report, layer, stores)
+    if not chain.ok:
+        print(f"layerscope: not writing {ns.output}: {chain.message}", file=sys.stderr)
+        return 1
+    try:
+        ns.output.write_text(chain.pem, encoding="ascii")
+    except OSError as exc:
+        print(f"layerscope: cannot write {ns.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    from .render.sanitize import safe_text
+
+    print(
+        f"wrote {ns.output}: {len(chain.certificates)} certificates for {layer.label}, "
+        "leaf first, no root"
+    )
+    print(safe_text(chain.message, 2000))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``layerscope`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    interactive = not args or args[0] not in ("check", "demo", "-h", "--help", "--version")
+    interactive = not args or args[0] not in (
+        "check",
+        "demo",
+        "fix-chain",
+        "-h",
+        "--help",
+        "--version",
+    )
     if interactive:
         # `layerscope HOST ...` (or no argument: the config's sites) opens the inspector
         args = ["check", *args]
     ns = parser.parse_args(args)
     if ns.command == "demo":
         return cmd_demo(ns)
+    if ns.command == "fix-chain":
+        return cmd_fix_chain(ns)
     if interactive:
         return cmd_inspect(ns)
     return cmd_check(ns)

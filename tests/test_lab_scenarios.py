@@ -45,6 +45,18 @@ EXPECTED: dict[str, dict[tuple[str, str], set[str]]] = {
     },
     "cdn-managed": {("cdn_managed_certificate", "info"): {"edge1", "edge2", "edge3"}},
     "new-root": {("trust_store_dependent", "warning"): {"origin", "edge1", "edge2"}},
+    "mixed-content": {("mixed_content", "critical"): {"origin", "edge1", "edge2"}},
+    "upgrade-insecure": {("csp_upgrade_insecure", "info"): {"origin", "edge1", "edge2"}},
+    "no-hsts": {
+        ("hsts_missing", "info"): {"edge2"},
+        ("http_differs", "warning"): {"origin", "edge1", "edge2", "edge3"},
+    },
+    "revoked": {
+        ("revoked", "critical"): {"origin", "edge1", "edge2"},
+        ("ocsp_staple_missing", "info"): {"origin", "edge1", "edge2"},
+    },
+    "stapled": {("ocsp_staple_invalid", "warning"): {"edge2"}},
+    "aia-only": {("incomplete_chain", "critical"): {"origin", "edge1", "edge2"}},
     "broken-edges": {
         ("unreachable", "critical"): {"edge2"},
         ("not_tls", "critical"): {"edge3"},

@@ -9,7 +9,8 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from .analyse import Thresholds, analyse_layer
+from .analyse import Thresholds, analyse_layer, revocation_findings
+from .analyse_http import http_differs, http_findings
 from .cdn import cdn_from_names
 from .compare import choose_reference, compare_layers
 from .discovery import discover
@@ -18,6 +19,7 @@ from .model import (
     Discovery,
     ErrorKind,
     Finding,
+    HttpResult,
     Layer,
     ProbeError,
     ProbeResult,
@@ -201,12 +203,19 @@ async def inspect(
             layer = Layer(target.role, target.address, target.port, target.source, result)
         else:
             async with limit:
-                with_sni, without = await asyncio.gather(
+                with_sni, without, page = await asyncio.gather(
                     probe_fn(target.address, target.port, sni, timeout=options.timeout),
                     probe_fn(target.address, target.port, None, timeout=options.timeout),
+                    _page(target, ascii_host, options),
                 )
             layer = Layer(
-                target.role, target.address, target.port, target.source, with_sni, without
+                target.role,
+                target.address,
+                target.port,
+                target.source,
+                with_sni,
+                without,
+                http=page,
             )
         if observer is not None:
             observer.layer_probed(host, _with_chain(layer, ascii_host, at, stores, ()))
@@ -214,14 +223,18 @@ async def inspect(
 
     at = options.at or started
     probed = await asyncio.gather(*(run(t) for t in targets))
-    layers = _analyse_chains(probed, ascii_host, at, stores)
+    layers = await _analyse_chains(probed, ascii_host, at, stores, options)
+    layers = await _revocation(layers, at, options)
     th = Thresholds(at, options.warn_days, options.crit_days)
     findings: list[Finding] = []
     for layer in layers:
         findings.extend(analyse_layer(layer, ascii_host, th))
+        findings.extend(revocation_findings(layer))
+        findings.extend(http_findings(layer))
     reference = choose_reference(layers, ascii_host, at)
     findings.extend(compare_layers(layers, reference, ascii_host, th))
-    cdn = cdn_from_names(discovery.cname_chain)
+    findings.extend(http_differs(layers))
+    cdn = cdn_from_names(discovery.cname_chain) or _cdn_from_pages(layers)
     findings = _with_remediation(findings, layers, ascii_host, options, sni, cdn)
     order = {layer.address: i for i, layer in enumerate(layers)}
     findings.sort(
@@ -266,9 +279,30 @@ def _with_chain(
     return dataclasses.replace(layer, chain=chain)
 
 
-def _analyse_chains(
-    layers: Sequence[Layer], host: str, at: dt.datetime, stores: Stores
+async def _page(target: _Target, host: str, options: CheckOptions) -> HttpResult | None:
+    if not options.http:
+        return None
+    from .http import fetch_page  # httpx only when a page is fetched
+
+    return await fetch_page(
+        target.address, target.port, host, path=options.path, timeout=options.timeout
+    )
+
+
+def _needs_aia(layer: Layer) -> bool:
+    chain = layer.chain
+    if chain is None or chain.anchored or not chain.path:
+        return False
+    top = chain.path[-1]
+    return bool(chain.missing_issuer) and bool(top.aia_issuers)
+
+
+async def _analyse_chains(
+    layers: Sequence[Layer], host: str, at: dt.datetime, stores: Stores, options: CheckOptions
 ) -> list[Layer]:
+    """Path analysis per layer, filling gaps from the other layers' chains, then (for
+    layers still missing an issuer) from the AIA caIssuers URLs."""
+    others_of: list[list[tuple[CertFacts, str]]] = []
     out: list[Layer] = []
     for layer in layers:
         others = [
@@ -277,8 +311,65 @@ def _analyse_chains(
             if other is not layer and other.probe.ok
             for cert in other.probe.chain[1:]
         ]
+        others_of.append(others)
         out.append(_with_chain(layer, host, at, stores, others))
+    todo = [i for i, layer in enumerate(out) if _needs_aia(layer)]
+    if not todo or not options.aia:
+        return out
+    from .aia import AiaFetcher  # httpx only when something is missing
+
+    fetcher = AiaFetcher(timeout=options.timeout)
+    anchors = [*stores.main.roots, *stores.extra]
+    found = await asyncio.gather(
+        *(
+            fetcher.complete(out[i].probe.chain, [*(c for c, _ in others_of[i]), *anchors])
+            for i in todo
+        )
+    )
+    for i, extra in zip(todo, found, strict=True):
+        if extra:
+            out[i] = _with_chain(out[i], host, at, stores, [*others_of[i], *extra])
     return out
+
+
+async def _revocation(layers: list[Layer], at: dt.datetime, options: CheckOptions) -> list[Layer]:
+    """Judge stapled OCSP responses and ask the responders (once per distinct leaf)."""
+    if not any(ly.probe.ok and ly.leaf is not None and ly.leaf.ocsp_urls for ly in layers) and (
+        not any(ly.probe.ocsp_staple for ly in layers)
+    ):
+        return layers
+    from .ocsp import OcspChecker, judge_staple
+
+    checker = OcspChecker(timeout=options.timeout)
+
+    async def one(layer: Layer) -> Layer:
+        leaf = layer.leaf
+        if not layer.probe.ok or leaf is None:
+            return layer
+        path = layer.chain.path if layer.chain else ()
+        issuer = path[1] if len(path) > 1 else None
+        staple = (
+            judge_staple(layer.probe.ocsp_staple, leaf, issuer, at)
+            if layer.probe.ocsp_staple is not None
+            else None
+        )
+        answer = None
+        if options.ocsp and leaf.ocsp_urls and issuer is not None:
+            answer = await checker.check(leaf, issuer, at=at)
+        return dataclasses.replace(layer, staple=staple, ocsp=answer)
+
+    return list(await asyncio.gather(*(one(layer) for layer in layers)))
+
+
+def _cdn_from_pages(layers: Sequence[Layer]) -> str | None:
+    for layer in layers:
+        if layer.role is Role.EDGE and layer.http is not None and layer.http.headers:
+            from .cdn import cdn_from_headers
+
+            found = cdn_from_headers(layer.http.headers)
+            if found:
+                return found
+    return None
 
 
 def check_words(options: CheckOptions) -> tuple[str, ...]:

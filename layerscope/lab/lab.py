@@ -22,8 +22,10 @@ from . import pki
 from .dns import DnsResponder
 from .loop import LoopThread
 from .pki import pem_bundle
-from .scenarios import CDN_ZONE, ZONE, LabPki, SiteSpec, make_pki, make_sites
+from .repository import Repository
+from .scenarios import CDN_ZONE, ZONE, LabPki, LabServices, SiteSpec, make_pki, make_sites
 from .servers import LayerServer
+from .stapling import StaplingServer
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,10 @@ class Lab:
         self._seed = seed
         self._dns_port = dns_port
         self._thread = LoopThread("lab")
-        self._servers: list[LayerServer] = []
+        self._servers: list[LayerServer | StaplingServer] = []
         self._dns: DnsResponder | None = None
+        self._repository: Repository | None = None
+        self.repository = ""
         self.port = 0
         self.dns = ""
         self.sites: list[LabSite] = []
@@ -103,15 +107,11 @@ class Lab:
     def start(self) -> Lab:
         """Generate the PKI, start every server and the DNS responder, write the config."""
         self._thread.start()
-        seeded = pki.deterministic(self._seed) if self._seed is not None else nullcontext()
-        with seeded:
-            self.pki = make_pki(self.now)
-            specs = make_sites(self.pki, self.now)
         last: OSError | None = None
         for _attempt in range(6):
             octet = self._octet or random.randint(20, 250)
             try:
-                self._thread.run(self._start(specs, octet))
+                self._thread.run(self._start(octet))
                 break
             except OSError as exc:  # address in use: another lab on this octet
                 last = exc
@@ -131,17 +131,33 @@ class Lab:
         self._thread.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    async def _start(self, specs: list[SiteSpec], octet: int) -> None:
+    async def _start(self, octet: int) -> None:
         self.base = f"127.{octet}"
         self.sites = []
         self._servers = []
+        # the CA repository (AIA and OCSP) first: certificates carry its URLs
+        self._repository = Repository()
+        repo_host = f"{self.base}.0.80"
+        repo_port = await self._repository.start(repo_host, self._port + 2 if self._port else 0)
+        seeded = pki.deterministic(self._seed) if self._seed is not None else nullcontext()
+        with seeded:
+            self.pki = make_pki(self.now)
+            services = LabServices(self._repository, self.pki, self.now)
+            specs = make_sites(self.pki, self.now, services)
+        self.repository = f"http://{repo_host}:{repo_port}"
         records: dict[str, list[tuple[str, str]]] = {}
         port = self._port
         for index, spec in enumerate(specs, start=1):
             origin = f"{self.base}.{index}.1"
             edges = tuple(f"{self.base}.{index}.{n}" for n in range(2, 2 + len(spec.edges)))
             for address, layer in ((origin, spec.origin), *zip(edges, spec.edges, strict=True)):
-                server = LayerServer(layer, address, spec.host, self.directory)
+                server: LayerServer | StaplingServer
+                if layer.staple is not None:
+                    server = StaplingServer(
+                        address, layer.chain, layer.staple, self.directory, page=layer.page
+                    )
+                else:
+                    server = LayerServer(layer, address, spec.host, self.directory)
                 self._servers.append(server)
                 port = await server.start(port)
             self.sites.append(LabSite(spec, origin, edges))
@@ -162,6 +178,10 @@ class Lab:
     async def _stop_servers(self) -> None:
         await asyncio.gather(*(s.stop() for s in self._servers), return_exceptions=True)
         self._servers = []
+        if self._repository is not None:
+            with contextlib.suppress(Exception):
+                await self._repository.stop()
+            self._repository = None
         if self._dns is not None:
             with contextlib.suppress(Exception):
                 await self._dns.stop()

@@ -6,11 +6,16 @@ the findings each must produce (tests/test_lab_scenarios.py).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from cryptography import x509
+
 from . import pki
+from .ocsp import OcspResponder
 from .pki import Issued
+from .repository import Repository
 from .servers import Behaviour, LayerSpec
 
 ZONE = "lab.test"
@@ -59,6 +64,7 @@ class LabPki:
         icompany: company intermediate.
         irogue: intermediate under the rogue root.
         irsa: an RSA intermediate for SHA-1 signatures.
+        i3: an intermediate no layer sends (published only at an AIA URL).
     """
 
     r1: Issued
@@ -77,6 +83,7 @@ class LabPki:
     icompany: Issued
     irogue: Issued
     irsa: Issued
+    i3: Issued
 
 
 def make_pki(now: dt.datetime) -> LabPki:
@@ -108,35 +115,55 @@ def make_pki(now: dt.datetime) -> LabPki:
     irsa = pki.ca(
         "Lab Legacy RSA CA", now=now, parent=r1, key=pki.new_key("rsa2048"), org="Lab Public Trust"
     )
+    i3 = pki.ca("Lab Issuing CA 3", now=now, parent=r1, org="Lab Public Trust")
     return LabPki(
-        r1,
-        r2,
-        x3,
-        company,
-        rogue,
-        i1,
-        i1x,
-        i2a,
-        i2b,
-        iexp,
-        iold,
-        icdn,
-        inew,
-        icompany,
-        irogue,
-        irsa,
-    )
+        r1, r2, x3, company, rogue, i1, i1x, i2a, i2b, iexp, iold, icdn, inew, icompany, irogue,
+        irsa, i3,
+    )  # fmt: skip
+
+
+class LabServices:
+    """What scenarios can publish: files in the CA repository (AIA) and OCSP answers."""
+
+    def __init__(self, repository: Repository, ca: LabPki, now: dt.datetime) -> None:
+        self._repository = repository
+        self.now = now
+        self.responder = OcspResponder(ca.i1)
+        responder = self.responder
+        repository.add_handler(
+            "/ocsp",
+            lambda _method, body: (
+                200, "application/ocsp-response", responder.respond(body, now)
+            ),
+        )
+        self.ocsp_url = repository.url("/ocsp")
+
+    def publish(self, name: str, cert: Issued) -> str:
+        """Serve ``cert`` (DER) at /aia/<name>.der; returns its URL."""
+        path = f"/aia/{name}.der"
+        self._repository.add_file(path, cert.der, "application/pkix-cert")
+        return self._repository.url(path)
 
 
 def _tls(*chain: Issued, default: tuple[Issued, ...] | None = None) -> LayerSpec:
     return LayerSpec(Behaviour.TLS, tuple(chain), default)
 
 
+def _page(
+    spec: LayerSpec, page: str, headers: tuple[tuple[str, str], ...] = ()
+) -> LayerSpec:
+    return dataclasses.replace(spec, page=page, headers=headers)
+
+
+def _staple(spec: LayerSpec, staple: bytes) -> LayerSpec:
+    return dataclasses.replace(spec, staple=staple)
+
+
 def _same(spec: LayerSpec, n: int) -> tuple[LayerSpec, ...]:
     return tuple(spec for _ in range(n))
 
 
-def make_sites(ca: LabPki, now: dt.datetime) -> list[SiteSpec]:
+def make_sites(ca: LabPki, now: dt.datetime, services: LabServices) -> list[SiteSpec]:
     """Every lab site, in the order the demo shows them."""
 
     def host(name: str) -> str:
@@ -368,6 +395,48 @@ def make_sites(ca: LabPki, now: dt.datetime) -> list[SiteSpec]:
         _tls(modern, ca.inew),
         _same(_tls(modern, ca.inew), 2),
     )
+
+    mixed_page = (
+        "<!doctype html><title>Shop</title>"
+        '<script src="http://static.lab.test/app.js"></script>'
+        '<link rel="stylesheet" href="http://static.lab.test/site.css">'
+        '<img src="http://static.lab.test/logo.png" alt="logo">'
+    )
+    mixed = cert("mixed-content")
+    add("mixed-content", "The page loads scripts, styles and images over plain http://.",
+        _page(_tls(mixed, ca.i1), mixed_page), _same(_page(_tls(mixed, ca.i1), mixed_page), 2))
+
+    upgrade = cert("upgrade-insecure")
+    csp = (("Content-Security-Policy", "upgrade-insecure-requests"),)
+    meta = '<meta http-equiv="Content-Security-Policy" content="upgrade-insecure-requests">'
+    add("upgrade-insecure", "http:// references, but upgrade-insecure-requests (header on the "
+        "origin, meta tag on the edges) makes browsers fetch them over https.",
+        _page(_tls(upgrade, ca.i1), mixed_page, csp),
+        _same(_page(_tls(upgrade, ca.i1), meta + mixed_page), 2))
+
+    hsts = cert("no-hsts")
+    add("no-hsts", "Edge 2 does not send Strict-Transport-Security.",
+        _tls(hsts, ca.i1),
+        (_tls(hsts, ca.i1), dataclasses.replace(_tls(hsts, ca.i1), hsts=False),
+         _tls(hsts, ca.i1)))
+
+    revoked = cert("revoked", ocsp_urls=[services.ocsp_url])
+    services.responder.revoke(revoked, now - dt.timedelta(days=1), x509.ReasonFlags.key_compromise)
+    add("revoked", "The CA revoked the certificate (key compromise); nobody staples.",
+        _tls(revoked, ca.i1), _same(_tls(revoked, ca.i1), 2))
+
+    stapled = cert("stapled", ocsp_urls=[services.ocsp_url])
+    services.responder.good(stapled)
+    good_staple = services.responder.staple_for(stapled, now)
+    old_staple = services.responder.staple_for(stapled, now, expired=True)
+    add("stapled", "Every layer staples an OCSP response; edge 2's expired days ago.",
+        _staple(_tls(stapled, ca.i1), good_staple),
+        (_staple(_tls(stapled, ca.i1), good_staple), _staple(_tls(stapled, ca.i1), old_staple)))
+
+    aia_url = services.publish("lab-issuing-ca-3", ca.i3)
+    aia = cert("aia-only", parent=ca.i3, aia_issuers=[aia_url])
+    add("aia-only", "No layer sends the intermediate; only the certificate's AIA URL has it.",
+        _tls(aia), _same(_tls(aia), 2))
 
     broken = cert("broken-edges")
     add(

@@ -20,7 +20,9 @@ from layerscope.core.model import (
     ChainAnalysis,
     Discovery,
     Finding,
+    HttpResult,
     Layer,
+    OcspResult,
     ProbeError,
     ProbeResult,
     Remediation,
@@ -158,6 +160,45 @@ def _layer(layer: Layer, labels: Mapping[str, str]) -> dict[str, Any]:
         "chain": [_cert(cert) for cert in probe.chain],
         "chain_analysis": _chain_analysis(layer.chain),
         "no_sni": _no_sni(layer.probe_no_sni),
+        "http": _http(layer.http),
+        "ocsp_staple": _ocsp(layer.staple),
+        "ocsp_responder": _ocsp(layer.ocsp),
+    }
+
+
+def _http(http: HttpResult | None) -> dict[str, Any] | None:
+    if http is None:
+        return None
+    return {
+        "path": http.path,
+        "status": http.status,
+        "headers": [{"name": name, "value": value} for name, value in http.headers],
+        "redirects": [{"status": code, "location": loc} for code, loc in http.redirects],
+        "redirect_refused": http.redirect_refused,
+        "body_bytes": http.body_bytes,
+        "truncated": http.truncated,
+        "title": http.title,
+        "upgrade_insecure": http.upgrade_insecure or None,
+        "mixed": [
+            {"element": m.element, "attribute": m.attribute, "url": m.url, "active": m.active}
+            for m in http.mixed
+        ],
+        "elapsed_ms": _ms(http.elapsed_ms),
+        "error": _error(http.error),
+    }
+
+
+def _ocsp(result: OcspResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {
+        "source": result.source,
+        "state": result.state.value,
+        "message": result.message,
+        "this_update": iso_utc(result.this_update) if result.this_update else None,
+        "next_update": iso_utc(result.next_update) if result.next_update else None,
+        "revoked_at": iso_utc(result.revoked_at) if result.revoked_at else None,
+        "reason": result.reason or None,
     }
 
 

@@ -25,6 +25,7 @@ class LayerscopeCommands(Provider):
                 ("Show diff against the reference", "d", screen.action_diff),
                 ("Show findings", "f", partial(screen.action_show_tab, "findings")),
                 ("Show served chain", "h", partial(screen.action_show_tab, "chain")),
+                ("Show HTTP page of the layer", "p", partial(screen.action_show_tab, "http")),
                 ("Copy reproduce command", "c", screen.action_copy),
                 ("Export report…", "e", screen.action_export),
             ]

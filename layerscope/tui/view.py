@@ -375,6 +375,7 @@ def chain_view(layer: Layer | None) -> RenderableType:
             text.append("accepted", style="green")
         else:
             text.append_text(safe(chain.verifier_error or "refused", "red", 300))
+    parts.append(revocation_text(layer))
     no_sni = layer.probe_no_sni
     if no_sni is not None:
         text.append("\nWithout SNI: ", style="bold")
@@ -553,4 +554,104 @@ def help_text(bindings: Sequence[tuple[str, str]]) -> Text:
         "certificate. 'A' is the reference (the origin's when it is good). Sev is the worst "
         "finding on that layer. Ctrl+P opens the command palette for everything else.\n"
     )
+    return text
+
+
+INTERESTING_HEADERS = (
+    "server",
+    "via",
+    "age",
+    "cache-control",
+    "x-cache",
+    "cf-cache-status",
+    "cf-ray",
+    "x-served-by",
+    "x-amz-cf-id",
+    "x-amz-cf-pop",
+    "strict-transport-security",
+    "content-security-policy",
+    "location",
+    "content-type",
+)
+
+
+def http_view(layer: Layer | None) -> RenderableType:
+    """The page fetched over the selected layer: status, redirects, headers, mixed content."""
+    if layer is None:
+        return Text("Select a layer.", style="dim")
+    http = layer.http
+    if http is None:
+        return Text(
+            "No page was fetched for this layer (--no-http, or not probed yet).", style="dim"
+        )
+    parts: list[RenderableType] = []
+    head = Text()
+    head.append(f"GET {safe_text(http.path, 200)}", style="bold")
+    head.append(f" over {layer.label} ({http.elapsed_ms:.0f} ms)", style="dim")
+    parts.append(head)
+    if http.error is not None:
+        parts.append(safe(http.error.message, "bold red"))
+        return Group(*parts)
+    status = Text.assemble(("status ", "dim"), (str(http.status), "bold"))
+    if http.title:
+        status.append("  title ", style="dim")
+        status.append_text(safe(http.title, limit=120))
+    if http.truncated:
+        status.append(f"  (body cut at {http.body_bytes:,} bytes)", style="yellow")
+    parts.append(status)
+    for code, location in http.redirects:
+        parts.append(_indent(Text.assemble((f"{code} → ", "dim"), safe(location, limit=300)), 2))
+    if http.redirect_refused:
+        parts.append(_indent(Text("last redirect leaves the site: not followed", "yellow"), 2))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for name in INTERESTING_HEADERS:
+        value = http.header(name)
+        if value is not None:
+            grid.add_row(name, safe(value, limit=400))
+    if http.header("strict-transport-security") is None:
+        grid.add_row("strict-transport-security", Text("(missing)", style="yellow"))
+    parts.append(Padding(grid, (1, 0, 1, 0)))
+    if http.upgrade_insecure:
+        parts.append(
+            Text(
+                f"upgrade-insecure-requests in the {http.upgrade_insecure}: "
+                "http:// subresources are upgraded by browsers",
+                style="green",
+            )
+        )
+    if http.mixed:
+        parts.append(Text(f"Mixed content: {len(http.mixed)} http:// subresource(s)", style="bold"))
+        for ref in http.mixed[:30]:
+            kind = ("active", "bold red") if ref.active else ("passive", "yellow")
+            parts.append(
+                _indent(
+                    Text.assemble(
+                        kind, f" <{ref.element} {ref.attribute}> ", safe(ref.url, limit=300)
+                    ),
+                    2,
+                )
+            )
+        if len(http.mixed) > 30:
+            parts.append(_indent(Text(f"… {len(http.mixed) - 30} more", "dim"), 2))
+    elif not http.upgrade_insecure:
+        parts.append(Text("No mixed content.", style="green"))
+    return Group(*parts)
+
+
+def revocation_text(layer: Layer) -> Text:
+    """Stapled OCSP response and responder answer, one line each."""
+    text = Text()
+    leaf = layer.leaf
+    text.append("OCSP staple: ", style="bold")
+    if layer.staple is not None:
+        text.append_text(safe(f"{layer.staple.state.value} — {layer.staple.message}", limit=300))
+    elif layer.probe.ocsp_staple is None:
+        text.append("none" + ("" if leaf is None or leaf.ocsp_urls else " (no responder named)"))
+    text.append("\nOCSP responder: ", style="bold")
+    if layer.ocsp is not None:
+        text.append_text(safe(f"{layer.ocsp.state.value} — {layer.ocsp.message}", limit=300))
+    else:
+        text.append("not asked" if leaf is not None and leaf.ocsp_urls else "none named")
     return text

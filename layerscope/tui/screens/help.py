@@ -15,7 +15,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("enter", "inspect the selected site"),
     ("c", "copy the layer's reproduce command (OSC 52: works over SSH)"),
     ("d", "diff the layer against the reference certificate"),
-    ("f / h", "findings / served chain of the layer"),
+    ("f / h / p", "findings / served chain / HTTP page of the layer"),
     ("r", "re-probe every layer"),
     ("e", "export the report as Markdown or JSON"),
     ("tab", "move between the table and the detail pane"),

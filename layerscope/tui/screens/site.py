@@ -44,6 +44,7 @@ class SiteScreen(Screen[None]):
         Binding("d", "diff", "Diff"),
         Binding("f", "show_tab('findings')", "Findings", show=False),
         Binding("h", "show_tab('chain')", "Chain", show=False),
+        Binding("p", "show_tab('http')", "HTTP", show=False),
         Binding("c", "copy", "Copy cmd"),
         Binding("e", "export", "Export"),
         Binding("escape", "back", "Back", show=False),
@@ -93,6 +94,8 @@ class SiteScreen(Screen[None]):
                 yield Static(id="chain-body", markup=False)
             with TabPane("Diff", id="diff"), VerticalScroll():
                 yield Static(id="diff-body", markup=False)
+            with TabPane("HTTP", id="http"), VerticalScroll():
+                yield Static(id="http-body", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -172,6 +175,7 @@ class SiteScreen(Screen[None]):
         self.query_one("#findings-body", Static).update(view.findings_view(report, layer))
         self.query_one("#chain-body", Static).update(view.chain_view(layer))
         self.query_one("#diff-body", Static).update(view.diff_view(report, layer))
+        self.query_one("#http-body", Static).update(view.http_view(layer))
 
     # actions -----------------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
