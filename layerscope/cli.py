@@ -66,6 +66,21 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
         default=s,
         help="skip the HTTP fetch per layer",
     )
+    g.add_argument("--path", default=s, help="path fetched over each layer (default /)")
+    g.add_argument(
+        "--no-ocsp",
+        dest="ocsp",
+        action="store_false",
+        default=s,
+        help="do not ask the OCSP responder (stapled responses are still judged)",
+    )
+    g.add_argument(
+        "--no-aia",
+        dest="aia",
+        action="store_false",
+        default=s,
+        help="do not download missing intermediates from AIA URLs",
+    )
     t = p.add_argument_group("how to judge")
     t.add_argument(
         "--ca-bundle",
@@ -166,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _CHECK_KEYS = (
+    "path",
+    "ocsp",
+    "aia",
     "origin",
     "edge",
     "port",

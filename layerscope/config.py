@@ -153,6 +153,13 @@ def apply(
             changes["at"] = parse_at(value) if isinstance(value, str) else value
         elif norm == "http":
             changes["http"] = bool(value)
+        elif norm in ("ocsp", "aia"):
+            changes[norm] = bool(value)
+        elif norm == "path":
+            text = str(value).strip() or "/"
+            if any(c.isspace() or not c.isprintable() for c in text):
+                raise ConfigError(f"invalid path {value!r}")
+            changes["path"] = text if text.startswith("/") else "/" + text
         else:
             raise ConfigError(f"unknown option {key!r}")
     if "concurrency" in changes and changes["concurrency"] < 1:

@@ -76,6 +76,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("stale-diff-120x40", (120, 40), site="stale", edge=2, keys=("d",)),
     Shot("incomplete-findings-120x40", (120, 40), site="incomplete", edge=2, keys=("f",)),
     Shot("stale-80x24", (80, 24), site="stale", edge=2),
+    Shot("mixed-content-http-120x40", (120, 40), site="mixed-content", edge=0, keys=("p",)),
 )
 
 

@@ -19,7 +19,15 @@ from urllib.parse import urljoin
 
 from .model import MixedRef
 
-__all__ = ["MAX_CHARS", "MAX_TITLE", "MAX_URL", "PageScan", "scan_page"]
+__all__ = [
+    "MAX_CHARS",
+    "MAX_TITLE",
+    "MAX_URL",
+    "PageScan",
+    "csp_upgrades",
+    "scan_page",
+    "srcset_urls",
+]
 
 MAX_CHARS = 2 << 20
 """Characters of a page that are scanned; the rest is ignored (the fetcher sends 1 MiB)."""
@@ -30,19 +38,19 @@ MAX_URL = 2048
 MAX_TITLE = 300
 """Longest title kept, after whitespace is collapsed."""
 
-# (element, attribute) -> True when the subresource is active content
-_URL_ATTRS: dict[tuple[str, str], bool] = {
-    ("script", "src"): True,
-    ("iframe", "src"): True,
-    ("frame", "src"): True,
-    ("form", "action"): True,
-    ("object", "data"): True,
-    ("embed", "src"): True,
-    ("img", "src"): False,
-    ("audio", "src"): False,
-    ("video", "src"): False,
-    ("video", "poster"): False,
-    ("track", "src"): False,
+# element -> (attribute, active) pairs holding one URL each; active content is what
+# browsers block (scripts, frames, forms, plugins), passive what they warn about
+_URL_ATTRS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "script": (("src", True),),
+    "iframe": (("src", True),),
+    "frame": (("src", True),),
+    "form": (("action", True),),
+    "object": (("data", True),),
+    "embed": (("src", True),),
+    "img": (("src", False),),
+    "audio": (("src", False),),
+    "video": (("src", False), ("poster", False)),
+    "track": (("src", False),),
 }
 _MEDIA = frozenset({"picture", "audio", "video"})
 # elements whose content browsers read as text (or do not render): tags inside are not tags
@@ -120,8 +128,9 @@ def srcset_urls(value: str) -> Iterator[str]:
             i += 1
 
 
-def _csp_upgrades(policy: str) -> bool:
-    """The policy (one or more, comma-separated) has ``upgrade-insecure-requests``."""
+def csp_upgrades(policy: str) -> bool:
+    """The Content-Security-Policy value (policies comma-separated) has the
+    ``upgrade-insecure-requests`` directive (directive names are case-insensitive)."""
     for part in policy.split(","):
         for directive in part.split(";"):
             tokens = directive.split()
@@ -173,6 +182,8 @@ class _Scanner(HTMLParser):
             return
         if tag not in _HEAD_TAGS:
             self._in_body = True
+        if not attrs and tag not in _RAW_TEXT and tag not in _MEDIA:
+            return  # the common case on big pages: nothing to look at
         values = self._first_values(attrs)
         self._collect(tag, values)
         if tag in _MEDIA:
@@ -212,6 +223,15 @@ class _Scanner(HTMLParser):
         elif self._raw is None and not self._in_body and data.strip():
             self._in_body = True
 
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        """``<![...``: what Python 3.11 does, but an unknown keyword is a bogus comment up to
+        the next ``>`` (as in browsers) instead of an AssertionError that ends the scan."""
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 3)
+            return -1 if end < 0 else end + 1
+
     # -- helpers --------------------------------------------------------------------
 
     @staticmethod
@@ -226,12 +246,12 @@ class _Scanner(HTMLParser):
     def _meta(self, values: dict[str, str]) -> None:
         if values.get("http-equiv", "").strip().lower() != "content-security-policy":
             return
-        if _csp_upgrades(values.get("content", "")):
+        if csp_upgrades(values.get("content", "")):
             self._upgrade_meta = True
 
     def _collect(self, tag: str, values: dict[str, str]) -> None:
-        for (element, attribute), active in _URL_ATTRS.items():
-            if element == tag and attribute in values:
+        for attribute, active in _URL_ATTRS.get(tag, ()):
+            if attribute in values:
                 self._candidate(tag, attribute, values[attribute], active)
         if tag == "img" and "srcset" in values:
             for url in srcset_urls(values["srcset"]):

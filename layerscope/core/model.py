@@ -67,6 +67,10 @@ class ErrorKind(enum.StrEnum):
     MESSAGE_TOO_LARGE = "message_too_large"
     BAD_CERTIFICATE = "bad_certificate"
     INVALID_INPUT = "invalid_input"
+    # HTTP (the page per layer)
+    HTTP_TIMEOUT = "http_timeout"
+    HTTP_PROTOCOL = "http_protocol"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
 
 
 @dataclass(frozen=True)
@@ -240,7 +244,8 @@ class MixedRef:
     Attributes:
         element: the HTML element ("script", "img", "form", ...).
         attribute: the attribute holding the URL ("src", "href", "action", ...).
-        url: the URL as written in the page.
+        url: the URL as written in the page (resolved against an insecure ``<base>``;
+            capped at 2,048 characters).
         active: scripts, stylesheets, frames, forms, objects (browsers block them);
             passive: images, audio, video (browsers warn or upgrade).
     """
@@ -264,14 +269,15 @@ class HttpResult:
         redirects: (status, location) of each redirect followed or refused, in order.
         redirect_refused: a redirect pointed off the site (or off this layer) and was not
             followed; its target is the last ``redirects`` entry.
-        body_bytes: bytes of body read.
+        body_bytes: bytes of body read (after decompression).
         truncated: the body was longer than the cap and was cut.
         mixed: ``http://`` subresources found in the page.
         upgrade_insecure: where ``upgrade-insecure-requests`` was found: "header",
             "meta" or "" (not in effect).
         title: the page title, if any.
         elapsed_ms: time for the whole fetch.
-        error: why there is no response, or None.
+        error: why there is no (complete) response, or None; after a timeout the status
+            and headers already received are kept, but the page is not scanned.
     """
 
     address: str

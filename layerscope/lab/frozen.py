@@ -44,10 +44,12 @@ def _probe(result: ProbeResult, ms: float) -> ProbeResult:
 def _layer(layer: Layer, index: int) -> Layer:
     ms = 12.0 + index
     no_sni = layer.probe_no_sni
+    http = layer.http
     return dataclasses.replace(
         layer,
         probe=_probe(layer.probe, ms),
         probe_no_sni=_probe(no_sni, ms) if no_sni is not None else None,
+        http=dataclasses.replace(http, elapsed_ms=ms * 2) if http is not None else None,
     )
 
 

@@ -132,9 +132,7 @@ class LabServices:
         responder = self.responder
         repository.add_handler(
             "/ocsp",
-            lambda _method, body: (
-                200, "application/ocsp-response", responder.respond(body, now)
-            ),
+            lambda _method, body: (200, "application/ocsp-response", responder.respond(body, now)),
         )
         self.ocsp_url = repository.url("/ocsp")
 
@@ -149,9 +147,7 @@ def _tls(*chain: Issued, default: tuple[Issued, ...] | None = None) -> LayerSpec
     return LayerSpec(Behaviour.TLS, tuple(chain), default)
 
 
-def _page(
-    spec: LayerSpec, page: str, headers: tuple[tuple[str, str], ...] = ()
-) -> LayerSpec:
+def _page(spec: LayerSpec, page: str, headers: tuple[tuple[str, str], ...] = ()) -> LayerSpec:
     return dataclasses.replace(spec, page=page, headers=headers)
 
 
@@ -403,40 +399,60 @@ def make_sites(ca: LabPki, now: dt.datetime, services: LabServices) -> list[Site
         '<img src="http://static.lab.test/logo.png" alt="logo">'
     )
     mixed = cert("mixed-content")
-    add("mixed-content", "The page loads scripts, styles and images over plain http://.",
-        _page(_tls(mixed, ca.i1), mixed_page), _same(_page(_tls(mixed, ca.i1), mixed_page), 2))
+    add(
+        "mixed-content",
+        "The page loads scripts, styles and images over plain http://.",
+        _page(_tls(mixed, ca.i1), mixed_page),
+        _same(_page(_tls(mixed, ca.i1), mixed_page), 2),
+    )
 
     upgrade = cert("upgrade-insecure")
     csp = (("Content-Security-Policy", "upgrade-insecure-requests"),)
     meta = '<meta http-equiv="Content-Security-Policy" content="upgrade-insecure-requests">'
-    add("upgrade-insecure", "http:// references, but upgrade-insecure-requests (header on the "
+    add(
+        "upgrade-insecure",
+        "http:// references, but upgrade-insecure-requests (header on the "
         "origin, meta tag on the edges) makes browsers fetch them over https.",
         _page(_tls(upgrade, ca.i1), mixed_page, csp),
-        _same(_page(_tls(upgrade, ca.i1), meta + mixed_page), 2))
+        _same(_page(_tls(upgrade, ca.i1), meta + mixed_page), 2),
+    )
 
     hsts = cert("no-hsts")
-    add("no-hsts", "Edge 2 does not send Strict-Transport-Security.",
+    add(
+        "no-hsts",
+        "Edge 2 does not send Strict-Transport-Security.",
         _tls(hsts, ca.i1),
-        (_tls(hsts, ca.i1), dataclasses.replace(_tls(hsts, ca.i1), hsts=False),
-         _tls(hsts, ca.i1)))
+        (_tls(hsts, ca.i1), dataclasses.replace(_tls(hsts, ca.i1), hsts=False), _tls(hsts, ca.i1)),
+    )
 
     revoked = cert("revoked", ocsp_urls=[services.ocsp_url])
     services.responder.revoke(revoked, now - dt.timedelta(days=1), x509.ReasonFlags.key_compromise)
-    add("revoked", "The CA revoked the certificate (key compromise); nobody staples.",
-        _tls(revoked, ca.i1), _same(_tls(revoked, ca.i1), 2))
+    add(
+        "revoked",
+        "The CA revoked the certificate (key compromise); nobody staples.",
+        _tls(revoked, ca.i1),
+        _same(_tls(revoked, ca.i1), 2),
+    )
 
     stapled = cert("stapled", ocsp_urls=[services.ocsp_url])
     services.responder.good(stapled)
     good_staple = services.responder.staple_for(stapled, now)
     old_staple = services.responder.staple_for(stapled, now, expired=True)
-    add("stapled", "Every layer staples an OCSP response; edge 2's expired days ago.",
+    add(
+        "stapled",
+        "Every layer staples an OCSP response; edge 2's expired days ago.",
         _staple(_tls(stapled, ca.i1), good_staple),
-        (_staple(_tls(stapled, ca.i1), good_staple), _staple(_tls(stapled, ca.i1), old_staple)))
+        (_staple(_tls(stapled, ca.i1), good_staple), _staple(_tls(stapled, ca.i1), old_staple)),
+    )
 
     aia_url = services.publish("lab-issuing-ca-3", ca.i3)
     aia = cert("aia-only", parent=ca.i3, aia_issuers=[aia_url])
-    add("aia-only", "No layer sends the intermediate; only the certificate's AIA URL has it.",
-        _tls(aia), _same(_tls(aia), 2))
+    add(
+        "aia-only",
+        "No layer sends the intermediate; only the certificate's AIA URL has it.",
+        _tls(aia),
+        _same(_tls(aia), 2),
+    )
 
     broken = cert("broken-edges")
     add(

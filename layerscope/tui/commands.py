@@ -28,6 +28,11 @@ class LayerscopeCommands(Provider):
                 ("Show HTTP page of the layer", "p", partial(screen.action_show_tab, "http")),
                 ("Copy reproduce command", "c", screen.action_copy),
                 ("Export report…", "e", screen.action_export),
+                (
+                    "Write the fixed chain (fullchain.pem) of this layer",
+                    "x",
+                    screen.action_fix_chain,
+                ),
             ]
             report = screen.report
             if report is not None:

@@ -154,7 +154,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("days", "Days", 4),
     ("chain", "Chain", 11),
     ("tls", "TLS ms", 7),
-    ("issuer", "Issuer", None),
+    ("issuer", "Issuer", 24),
 )
 
 

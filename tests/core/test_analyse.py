@@ -214,6 +214,10 @@ EXPECTED_ERROR_CODE = {
     ErrorKind.PEER_CLOSED: "handshake_failed",
     ErrorKind.MESSAGE_TOO_LARGE: "handshake_failed",
     ErrorKind.BAD_CERTIFICATE: "handshake_failed",
+    # HTTP fetch kinds never come from a TLS probe; were one to, it is a failed handshake
+    ErrorKind.HTTP_TIMEOUT: "handshake_failed",
+    ErrorKind.HTTP_PROTOCOL: "handshake_failed",
+    ErrorKind.TOO_MANY_REDIRECTS: "handshake_failed",
 }
 
 

@@ -364,3 +364,57 @@ def test_layer_rows_never_contain_raw_control_characters(
     cells = asyncio.run(run())
     assert cells and all(c.isprintable() for c in cells)
     _ = dataclasses
+
+
+async def test_x_writes_the_fixed_chain_of_the_selected_layer(
+    frozen: Lab,
+    frozen_requests: list[SiteRequest],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`x` on the incomplete edge writes fullchain-<site>-<ip>.pem and says where."""
+    monkeypatch.chdir(tmp_path)
+    app = site_app(frozen_requests, frozen, "incomplete")
+    edge = frozen.site("incomplete").edges[2]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await select_layer(pilot, edge)
+        await pilot.press("x")
+        await pilot.pause()
+        written = tmp_path / f"fullchain-incomplete.lab.test-{edge}.pem"
+        assert written.read_text().count("BEGIN CERTIFICATE") == 2
+        assert any(str(written) in n.message for n in app._notifications)
+
+
+async def test_x_refuses_without_a_trusted_chain(
+    frozen: Lab,
+    frozen_requests: list[SiteRequest],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`x` on a self-signed layer writes nothing and says why."""
+    monkeypatch.chdir(tmp_path)
+    app = site_app(frozen_requests, frozen, "self-signed")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert not list(tmp_path.glob("*.pem"))
+        assert any("No fixed chain" in n.message for n in app._notifications)
+
+
+async def test_p_shows_the_http_page_of_the_layer(
+    frozen: Lab, frozen_requests: list[SiteRequest]
+) -> None:
+    """`p` shows status, headers and the mixed content found on the page of the layer."""
+    app = site_app(frozen_requests, frozen, "mixed-content")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.screen.query_one(TabbedContent).active == "http"
+        text = body(app, "http-body")
+        assert "status 200" in text
+        assert "strict-transport-security" in text
+        assert "active <script src> http://static.lab.test/app.js" in text
+        assert "passive <img src> http://static.lab.test/logo.png" in text

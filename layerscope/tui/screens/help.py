@@ -18,6 +18,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("f / h / p", "findings / served chain / HTTP page of the layer"),
     ("r", "re-probe every layer"),
     ("e", "export the report as Markdown or JSON"),
+    ("x", "write the layer's fixed chain (fullchain.pem: leaf, intermediates, no root)"),
     ("tab", "move between the table and the detail pane"),
     ("ctrl+p", "command palette: every action by name"),
     ("escape", "back to the site list / close this help"),

@@ -47,6 +47,7 @@ class SiteScreen(Screen[None]):
         Binding("p", "show_tab('http')", "HTTP", show=False),
         Binding("c", "copy", "Copy cmd"),
         Binding("e", "export", "Export"),
+        Binding("x", "fix_chain", "Fix chain", show=False),
         Binding("escape", "back", "Back", show=False),
     ]
 
@@ -218,6 +219,47 @@ class SiteScreen(Screen[None]):
     def export(self, report: Report, fmt: str, path: Path) -> None:
         """Write the report and say where."""
         save_and_tell(self, [report], fmt, path)
+
+    def action_fix_chain(self) -> None:
+        """Write the corrected chain (leaf, intermediates, no root) of the selected layer."""
+        report, layer = self.report, self.selected_layer
+        if report is None or self._probing or layer is None:
+            self.notify("Wait for the probe to finish.", severity="warning")
+            return
+        from ...core.inspect import load_stores
+        from ...core.repair import fullchain_for
+        from ...core.trust import TrustStoreError
+
+        try:
+            stores = load_stores(self.request.options)
+        except TrustStoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        chain = fullchain_for(report, layer, stores)
+        if not chain.ok:
+            self.notify(
+                f"No fixed chain for {layer.label}: {safe_text(chain.message, 300)}",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+            return
+        name = "".join(c if c.isalnum() or c in "-." else "_" for c in layer.address)
+        path = Path.cwd() / f"fullchain-{report.ascii_host}-{name}.pem"
+        try:
+            path.write_text(chain.pem, encoding="ascii")
+        except OSError as exc:
+            self.notify(
+                f"Could not write {path}: {exc.strerror or exc}", severity="error", markup=False
+            )
+            return
+        self.notify(
+            f"Wrote {path} ({len(chain.certificates)} certificates, leaf first, no "
+            f"root). {safe_text(chain.message, 300)}",
+            title="Fixed chain",
+            markup=False,
+            timeout=10,
+        )
 
     def action_back(self) -> None:
         """Back to the site list, when there is one."""

@@ -36,7 +36,7 @@ class LayersTable(DataTable[object]):
             self.add_row(*cells, key=target.key)
             return
         for (column, _title, _width), cell in zip(COLUMNS, cells, strict=True):
-            self.update_cell(target.key, column, cell)
+            self.update_cell(target.key, column, cell, update_width=True)
 
     def show_report(self, report: Report, labels: dict[str, str]) -> None:
         """Every row from the final report (labels and severities known)."""
