@@ -59,8 +59,16 @@ def hostile_run(lab: Lab, peers: Peers) -> dict[str, Any]:
     import contextlib
     import io
 
-    args = ["check", "healthy.lab.test", "--port", str(peers.port), "--timeout", str(TIMEOUT),
-            "--json", *lab_trust(lab)]
+    args = [
+        "check",
+        "healthy.lab.test",
+        "--port",
+        str(peers.port),
+        "--timeout",
+        str(TIMEOUT),
+        "--json",
+        *lab_trust(lab),
+    ]
     for n in range(1, 8):
         args += ["--edge", f"127.251.0.{n}"]
     buf = io.StringIO()
@@ -130,9 +138,7 @@ def test_hostile_run_is_critical(hostile_run: dict[str, Any]) -> None:
     assert hostile_run["code"] == 2
 
 
-def test_unknown_host_is_nxdomain_and_unknown(
-    lab: Lab, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_unknown_host_is_nxdomain_and_unknown(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
     """A name that does not exist: NXDOMAIN named in the output, exit 3."""
     code, data, _err = run(
         ["check", "nosuchsite.lab.test", "--resolver", lab.dns, "--json", *lab_trust(lab)],
@@ -185,8 +191,16 @@ def test_silent_resolver_times_out_with_a_clear_message(
         resolver = f"127.251.1.53:{sock.getsockname()[1]}"
         started = time.monotonic()
         code, data, _err = run(
-            ["check", "healthy.lab.test", "--resolver", resolver, "--timeout", "1", "--json",
-             *lab_trust(lab)],
+            [
+                "check",
+                "healthy.lab.test",
+                "--resolver",
+                resolver,
+                "--timeout",
+                "1",
+                "--json",
+                *lab_trust(lab),
+            ],
             capsys,
         )
         elapsed = time.monotonic() - started
@@ -203,8 +217,18 @@ def test_dns_failure_does_not_spoil_the_origin(
     """NXDOMAIN for the site still probes and reports the given origin."""
     site_info = lab.site("healthy")
     code, data, _err = run(
-        ["check", "nosuchsite.lab.test", "--resolver", lab.dns, "--port", str(lab.port),
-         "--origin", f"{site_info.origin}:{lab.port}", "--json", *lab_trust(lab)],
+        [
+            "check",
+            "nosuchsite.lab.test",
+            "--resolver",
+            lab.dns,
+            "--port",
+            str(lab.port),
+            "--origin",
+            f"{site_info.origin}:{lab.port}",
+            "--json",
+            *lab_trust(lab),
+        ],
         capsys,
     )
     site = data["sites"][0]
@@ -255,3 +279,72 @@ def test_usage_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
         main(["check", "example.test", "--no-such-option"])
     assert exc.value.code == 3
     capsys.readouterr()
+
+
+@pytest.fixture(scope="module")
+def broken_ca_services(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peers]:
+    """Layers whose certificates point at a dead OCSP responder and a 404 AIA URL."""
+    from layerscope.lab import pki
+
+    assert lab.pki is not None
+    dead = "http://127.251.2.80:9/ocsp"  # nothing listens there: refused
+    ocsp_leaf = pki.leaf(["healthy.lab.test"], now=lab.now, parent=lab.pki.i1, ocsp_urls=[dead])
+    missing = f"{lab.repository}/aia/nope.der"
+    aia_leaf = pki.leaf(["healthy.lab.test"], now=lab.now, parent=lab.pki.i3, aia_issuers=[missing])
+    specs = {
+        "127.251.2.1": LayerSpec(Behaviour.TLS, (ocsp_leaf, lab.pki.i1)),
+        "127.251.2.2": LayerSpec(Behaviour.TLS, (aia_leaf,)),
+    }
+    with Peers(specs, site="healthy.lab.test", directory=tmp_path_factory.mktemp("ca")) as p:
+        yield p
+
+
+def test_dead_ocsp_responder_is_reported_not_fatal(
+    lab: Lab, broken_ca_services: Peers, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A responder that refuses: the layer says so (JSON and text), no finding, no crash."""
+    args = [
+        "check",
+        "healthy.lab.test",
+        "--port",
+        str(broken_ca_services.port),
+        "--edge",
+        "127.251.2.1",
+        "--timeout",
+        str(TIMEOUT),
+        *lab_trust(lab),
+    ]
+    code, data, _err = run([*args, "--json"], capsys)
+    site = data["sites"][0]
+    answer = site["layers"][0]["ocsp_responder"]
+    assert answer["state"] == "error"
+    assert "127.251.2.80:9" in answer["message"]
+    assert {f["code"] for f in site["findings"]} == {"ocsp_staple_missing"}
+    assert code == 0
+    main(args)
+    assert "note:" in capsys.readouterr().out
+
+
+def test_aia_url_that_404s_is_named_and_the_chain_stays_incomplete(
+    lab: Lab, broken_ca_services: Peers, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The AIA download fails with 404: incomplete_chain stays, the failure is reported."""
+    code, data, _err = run(
+        [
+            "check",
+            "healthy.lab.test",
+            "--port",
+            str(broken_ca_services.port),
+            "--edge",
+            "127.251.2.2",
+            "--timeout",
+            str(TIMEOUT),
+            "--json",
+            *lab_trust(lab),
+        ],
+        capsys,
+    )
+    site = data["sites"][0]
+    assert {f["code"] for f in site["findings"]} == {"incomplete_chain"}
+    assert "404" in site["aia_errors"][0]["message"]
+    assert code == 2

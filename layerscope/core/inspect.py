@@ -223,7 +223,8 @@ async def inspect(
 
     at = options.at or started
     probed = await asyncio.gather(*(run(t) for t in targets))
-    layers = await _analyse_chains(probed, ascii_host, at, stores, options)
+    aia_errors: list[tuple[str, str]] = []
+    layers = await _analyse_chains(probed, ascii_host, at, stores, options, aia_errors)
     layers = await _revocation(layers, at, options)
     th = Thresholds(at, options.warn_days, options.crit_days)
     findings: list[Finding] = []
@@ -255,6 +256,7 @@ async def inspect(
         findings=tuple(findings),
         trust_store=stores.main.name + (f" + {len(stores.extra)} extra CA" if stores.extra else ""),
         cdn=cdn,
+        aia_errors=tuple(aia_errors),
     )
 
 
@@ -298,7 +300,12 @@ def _needs_aia(layer: Layer) -> bool:
 
 
 async def _analyse_chains(
-    layers: Sequence[Layer], host: str, at: dt.datetime, stores: Stores, options: CheckOptions
+    layers: Sequence[Layer],
+    host: str,
+    at: dt.datetime,
+    stores: Stores,
+    options: CheckOptions,
+    aia_errors: list[tuple[str, str]],
 ) -> list[Layer]:
     """Path analysis per layer, filling gaps from the other layers' chains, then (for
     layers still missing an issuer) from the AIA caIssuers URLs."""
@@ -329,6 +336,7 @@ async def _analyse_chains(
     for i, extra in zip(todo, found, strict=True):
         if extra:
             out[i] = _with_chain(out[i], host, at, stores, [*others_of[i], *extra])
+    aia_errors.extend(fetcher.errors)
     return out
 
 

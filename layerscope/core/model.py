@@ -474,7 +474,8 @@ class Report:
         findings: all findings, worst first.
         trust_store: description of the trust store used.
         error: a site-wide problem (bad options, nothing to probe).
-        cdn: the CDN recognised from the CNAME chain, if any.
+        cdn: the CDN recognised from the CNAME chain or the edges' headers, if any.
+        aia_errors: (URL, message) of AIA downloads that failed while completing chains.
     """
 
     host: str
@@ -492,6 +493,7 @@ class Report:
     trust_store: str = ""
     error: ProbeError | None = None
     cdn: str | None = None
+    aia_errors: tuple[tuple[str, str], ...] = ()
 
     @property
     def severity(self) -> Severity:

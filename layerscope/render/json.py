@@ -267,6 +267,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "reference": _cert(report.reference) if report.reference is not None else None,
         "reference_layer": report.reference_layer,
         "findings": [_finding(finding) for finding in report.findings],
+        "cdn": report.cdn,
+        "aia_errors": [{"url": url, "message": message} for url, message in report.aia_errors],
     }
 
 

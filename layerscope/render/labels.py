@@ -258,3 +258,18 @@ def sites_summary(reports: Sequence[Report]) -> str:
     noun = "site" if len(reports) == 1 else "sites"
     counts = count_words(r.severity for r in reports)
     return f"{len(reports):,} {noun}: {counts}" if counts else f"0 {noun}"
+
+
+def layer_notes(report: Report) -> list[tuple[str, str]]:
+    """(layer name, note) for what went wrong beside the TLS probe and is no finding:
+    a page that could not be fetched, an OCSP responder that gave no usable answer."""
+    notes: list[tuple[str, str]] = []
+    for layer in report.layers:
+        name = f"{layer.role.value} {layer.label}"
+        if layer.probe.ok and layer.http is not None and layer.http.error is not None:
+            notes.append((name, f"HTTP: {layer.http.error.message}"))
+        ocsp = layer.ocsp
+        if ocsp is not None and ocsp.state.value in ("error", "unknown", "invalid"):
+            notes.append((name, f"OCSP responder: {ocsp.message}"))
+    notes.extend(("AIA", message) for _url, message in report.aia_errors)
+    return notes

@@ -22,6 +22,7 @@ from layerscope.render.labels import (
     issuer_name,
     judged_at_other_time,
     layer_names,
+    layer_notes,
     layer_severity,
     leaf_labels,
     sites_summary,
@@ -171,6 +172,9 @@ def _group(report: Report, group: FindingGroup) -> str:
 
 def _report(report: Report) -> str:
     blocks = [_header(report), "### Layers", _layers(report)]
+    notes = layer_notes(report)
+    if notes:
+        blocks.append("\n".join(f"- note: {md_escape(n)}: {md_escape(t)}" for n, t in notes))
     groups = group_findings(report)
     if groups:
         blocks.append("### Findings, worst first")

@@ -32,6 +32,7 @@ from layerscope.render.labels import (
     judged_at_other_time,
     label_color,
     layer_names,
+    layer_notes,
     layer_severity,
     leaf_labels,
     sites_summary,
@@ -251,6 +252,8 @@ def _print_report(console: Console, report: Report) -> None:
         console.print(_layers_table(report))
     else:
         console.print(Text("  No layer was probed.", style="magenta"))
+    for name, note in layer_notes(report):
+        console.print(Text.assemble(("  note: ", "bold"), _safe(name), ": ", _safe(note)))
     groups = group_findings(report)
     if groups:
         console.print()
