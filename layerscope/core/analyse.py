@@ -197,6 +197,18 @@ def _chain_findings(layer: Layer, chain: ChainAnalysis, th: Thresholds) -> list[
             root_sha256=top.sha256 if top.self_issued else None,
             root_served=top.self_issued,
         )
+    elif status is PathStatus.INCOMPLETE and chain.path_too_long:
+        add(
+            "untrusted_root",
+            Severity.CRITICAL,
+            f"no trusted root within {len(chain.path)} certificates: the chain is longer than "
+            "clients follow (they give up and call it untrusted)",
+            root=chain.missing_issuer,
+            root_sha256=None,
+            root_served=False,
+            path_length=len(chain.path),
+            served=len(served),
+        )
     elif status is PathStatus.INCOMPLETE:
         add(
             "incomplete_chain",

@@ -2,18 +2,22 @@
 
 Every resolver is asked separately and concurrently, A and AAAA concurrently too, so
 that a resolver which disagrees with the others (a stale edge, a split view) shows up.
-DNS problems never raise: they come back as :class:`ProbeError` values in the
-:class:`Discovery`, one clear sentence each.
+With EDNS Client Subnet (``ecs``) each resolver is asked once per subnet instead, so the
+edges that clients in other networks get show up too; each address keeps the resolver
+and subnet that gave it. DNS problems never raise: they come back as :class:`ProbeError`
+values in the :class:`Discovery`, one clear sentence each.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import dns.asyncresolver
+import dns.edns
 import dns.exception
 import dns.message
 import dns.name
@@ -27,12 +31,15 @@ import dns.rrset
 from layerscope.core.model import Discovery, ErrorKind, ProbeError
 from layerscope.core.options import Endpoint
 
-__all__ = ["SYSTEM_RESOLVER", "discover", "resolver_label"]
+__all__ = ["SYSTEM_RESOLVER", "discover", "ecs_label", "parse_ecs", "resolver_label"]
 
 SYSTEM_RESOLVER = "system"
 """Label of the system resolver (the nameservers of /etc/resolv.conf)."""
 
 _DEFAULT_PORT = 53
+
+Subnet = ipaddress.IPv4Network | ipaddress.IPv6Network
+"""An EDNS Client Subnet, as a network."""
 
 
 @dataclass(frozen=True)
@@ -56,40 +63,94 @@ def resolver_label(endpoint: Endpoint) -> str:
     return f"{host}:{endpoint.port}"
 
 
+def parse_ecs(subnet: str) -> Subnet:
+    """An EDNS Client Subnet as a network: ``203.0.113.0/24``, ``2001:db8::/56``.
+
+    Host bits are cleared (``203.0.113.7/24`` is ``203.0.113.0/24``) and a bare address
+    is a /32 or /128. Raises ValueError with a clear message for anything else.
+    """
+    text = subnet.strip()
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError(
+            f"invalid ECS subnet {subnet!r}: give an IP network such as 203.0.113.0/24 "
+            "or 2001:db8::/56"
+        ) from None
+
+
+def ecs_label(resolver: str, subnet: Subnet) -> str:
+    """How a resolver asked with a client subnet is named in reports.
+
+    For example ``127.0.0.53:5353 ecs=203.0.113.0/24``.
+    """
+    return f"{resolver} ecs={subnet}"
+
+
 async def discover(
     name: str,
     resolvers: Sequence[Endpoint],
     *,
     family: int = 0,
     timeout: float = 5.0,
+    ecs: Sequence[str] = (),
 ) -> Discovery:
     """Resolve ``name`` (A-label form) with each resolver: CNAME chain, A and AAAA.
 
     An empty ``resolvers`` means the system resolver. ``family`` 4 asks A only, 6 AAAA
     only, 0 both. Each lookup gets at most ``timeout`` seconds; failures are values in
     ``Discovery.errors``, never exceptions.
+
+    ``ecs`` lists client subnets (``203.0.113.0/24``, ``2001:db8::/56``): when given,
+    every resolver is asked once per subnet with the EDNS Client Subnet option, and not
+    without it (``0.0.0.0/0`` asks for the answer that is not tailored to any client).
+    The addresses are the union over resolvers and subnets, each labelled
+    ``"resolver ecs=subnet"``; ``Discovery.resolvers`` lists those labels. A subnet that
+    does not parse is an ``INVALID_INPUT`` error and the others are still asked.
     """
-    labels = tuple(resolver_label(r) for r in resolvers) or (SYSTEM_RESOLVER,)
+    base_labels = tuple(resolver_label(r) for r in resolvers) or (SYSTEM_RESOLVER,)
+    endpoints: tuple[Endpoint | None, ...] = tuple(resolvers) or (None,)
+    subnets: list[Subnet] = []
+    input_errors: list[ProbeError] = []
+    for text in ecs:
+        try:
+            subnet = parse_ecs(text)
+        except ValueError as exc:
+            input_errors.append(_invalid(f"{name}: {exc}"))
+            continue
+        if subnet not in subnets:
+            subnets.append(subnet)
+    # (label, endpoint, subnet) of each query set; without ECS one plain set per resolver
+    plan: list[tuple[str, Endpoint | None, Subnet | None]]
+    if ecs:
+        plan = [
+            (ecs_label(label, subnet), endpoint, subnet)
+            for label, endpoint in zip(base_labels, endpoints, strict=True)
+            for subnet in subnets
+        ]
+    else:
+        plan = [
+            (label, endpoint, None) for label, endpoint in zip(base_labels, endpoints, strict=True)
+        ]
+    labels = tuple(label for label, _, _ in plan)
+
     rdtypes = {4: ("A",), 6: ("AAAA",), 0: ("A", "AAAA")}.get(family)
     if rdtypes is None:
         message = f"address family must be 4, 6 or 0, not {family}"
-        return Discovery(name, resolvers=labels, errors=(_invalid(message),))
+        return Discovery(name, resolvers=labels, errors=(*input_errors, _invalid(message)))
     try:
         qname = dns.name.from_text(name)
     except (dns.exception.DNSException, ValueError) as exc:
         message = f"{name!r} is not a valid DNS name ({_reason(exc)})"
-        return Discovery(name, resolvers=labels, errors=(_invalid(message),))
+        return Discovery(name, resolvers=labels, errors=(*input_errors, _invalid(message)))
 
-    if resolvers:
-        results = await asyncio.gather(
-            *(_ask(qname, endpoint, rdtypes, timeout) for endpoint in resolvers)
-        )
-    else:
-        results = [await _ask(qname, None, rdtypes, timeout)]
+    results = await asyncio.gather(
+        *(_ask(qname, endpoint, rdtypes, timeout, subnet) for _, endpoint, subnet in plan)
+    )
 
     chain: tuple[str, ...] = ()
     addresses: dict[tuple[str, str], None] = {}
-    errors: list[ProbeError] = []
+    errors: list[ProbeError] = list(input_errors)
     for label, lookups in zip(labels, results, strict=True):
         for lookup in lookups:
             if not chain and lookup.cnames:
@@ -111,10 +172,17 @@ async def _ask(
     endpoint: Endpoint | None,
     rdtypes: tuple[str, ...],
     timeout: float,
+    subnet: Subnet | None = None,
 ) -> list[_Lookup]:
-    """All record types from one resolver; ``endpoint`` None is the system resolver."""
+    """All record types from one resolver; ``endpoint`` None is the system resolver.
+
+    With ``subnet`` every query carries it as the EDNS Client Subnet option.
+    """
     try:
         resolver = _make_resolver(endpoint, timeout)
+        if subnet is not None:
+            option = dns.edns.ECSOption(str(subnet.network_address), subnet.prefixlen)
+            resolver.use_edns(0, options=[option])
     except dns.resolver.NoResolverConfiguration:
         kind, detail = ErrorKind.DNS_ERROR, "no nameserver is configured in /etc/resolv.conf"
     except ValueError:
@@ -278,7 +346,9 @@ def _errors(name: str, label: str, lookups: list[_Lookup], timeout: float) -> li
 
 def _source(label: str) -> str:
     """A resolver as named in messages."""
-    return "the system resolver" if label == SYSTEM_RESOLVER else label
+    if label == SYSTEM_RESOLVER or label.startswith(f"{SYSTEM_RESOLVER} "):
+        return "the system resolver" + label[len(SYSTEM_RESOLVER) :]
+    return label
 
 
 def _message(

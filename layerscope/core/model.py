@@ -209,6 +209,8 @@ class ChainAnalysis:
         verifier_error: the verifier's message when it refused.
         alt_status: path status against the alternative trust store, when one was checked.
         alt_store: name of the alternative trust store.
+        path_too_long: path building stopped at its length limit (a hostile or broken chain
+            of dozens of certificates); ``missing_issuer`` is where it stopped.
     """
 
     status: PathStatus
@@ -222,6 +224,7 @@ class ChainAnalysis:
     verifier_error: str = ""
     alt_status: PathStatus | None = None
     alt_store: str = ""
+    path_too_long: bool = False
 
     @property
     def intermediates(self) -> tuple[CertFacts, ...]:

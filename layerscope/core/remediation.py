@@ -660,7 +660,33 @@ def _not_tls(f: _Fill) -> Remediation:
     )
 
 
+def _message_too_large(f: _Fill) -> Remediation:
+    return _done(
+        f,
+        "The server's certificate message is larger than TLS clients accept (OpenSSL stops "
+        "at about 100 KiB): the handshake never completes.",
+        "Clients abort with a protocol error before any certificate is checked; a chain full "
+        "of extra certificates, or a certificate with thousands of names, is the usual cause.",
+        _by_role(
+            f,
+            (
+                _build_fullchain(
+                    f,
+                    "Serve only the leaf and its intermediates (no root, no leftovers); split "
+                    "a certificate with thousands of names into several.",
+                ),
+                *_install(f),
+            ),
+            _edge_upload(f, "Upload only the leaf and its intermediates."),
+        ),
+        verify=f.check(),
+        verify_text="Check that the handshake succeeds.",
+    )
+
+
 def _handshake_failed(f: _Fill) -> Remediation:
+    if f.text_of("error_kind") == "message_too_large":
+        return _message_too_large(f)
     reason = f.text_of("reason", "alert", "message", "error")
     return _done(
         f,

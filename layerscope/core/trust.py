@@ -28,7 +28,7 @@ from .certs import CertificateError, is_self_signed, issued_by, load, load_pem_b
 from .model import CertFacts, ChainAnalysis, PathStatus
 from .names import is_ip
 
-MAX_PATH = 12
+MAX_PATH = 16  # longer paths are not followed (clients stop well before)
 
 
 class TrustStoreError(ValueError):
@@ -119,6 +119,7 @@ class _Walk:
     served_idx: tuple[int | None, ...]  # index in the served chain, None when found elsewhere
     sources: tuple[str, ...]
     missing_issuer: str = ""
+    too_long: bool = False
 
 
 _RANK = {
@@ -183,7 +184,12 @@ def _walk(
         if len(path) >= MAX_PATH or budget[0] <= 0:
             offer(
                 _Walk(
-                    PathStatus.INCOMPLETE, tuple(path), tuple(idx), tuple(sources), current.issuer
+                    PathStatus.INCOMPLETE,
+                    tuple(path),
+                    tuple(idx),
+                    tuple(sources),
+                    current.issuer,
+                    too_long=True,
                 )
             )
             return
@@ -326,6 +332,7 @@ def analyse_chain(
         verifier_error=verifier_error,
         alt_status=alt_status,
         alt_store=alt_store.name if alt_store is not None else "",
+        path_too_long=walk.too_long,
     )
 
 

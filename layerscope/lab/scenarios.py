@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
+import os
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -20,6 +22,28 @@ from .servers import Behaviour, LayerSpec
 
 ZONE = "lab.test"
 CDN_ZONE = "fastedge-lab.test"
+
+#: Seconds after the lab starts at which the ``rolling`` site's three edges pick up the
+#: renewed certificate, one by one.
+ROLLING_DELAYS: tuple[float, float, float] = (15.0, 30.0, 45.0)
+#: Environment variable that overrides :data:`ROLLING_DELAYS`: three comma-separated
+#: seconds, e.g. ``0.5,1,1.5`` in tests (``inf`` never switches).
+ROLLING_ENV = "LAYERSCOPE_LAB_ROLLING"
+
+
+def rolling_delays() -> tuple[float, float, float]:
+    """The ``rolling`` site's switch delays: :data:`ROLLING_ENV` when set, else
+    :data:`ROLLING_DELAYS` (raises ValueError for a malformed value)."""
+    raw = os.environ.get(ROLLING_ENV, "").strip()
+    if not raw:
+        return ROLLING_DELAYS
+    try:
+        values = tuple(float(part) for part in raw.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or any(math.isnan(v) or v < 0 for v in values):
+        raise ValueError(f"{ROLLING_ENV}={raw!r}: give three seconds, e.g. 15,30,45")
+    return values[0], values[1], values[2]
 
 
 @dataclass(frozen=True)
@@ -464,6 +488,21 @@ def make_sites(ca: LabPki, now: dt.datetime, services: LabServices) -> list[Site
             LayerSpec(Behaviour.REFUSE),
             LayerSpec(Behaviour.PLAIN_HTTP),
             LayerSpec(Behaviour.ALERT, (broken, ca.i1)),
+        ),
+    )
+
+    # last, so that seeded runs keep every earlier site's keys and fingerprints
+    key = pki.new_key()
+    fresh = cert("rolling", key=key, days_before=1, days_after=89)
+    older = cert("rolling", key=key, days_before=60, days_after=30)
+    add(
+        "rolling",
+        "A renewal rolling out: the edges pick up the origin's new certificate one by one "
+        "(watch it converge).",
+        _tls(fresh, ca.i1),
+        tuple(
+            dataclasses.replace(_tls(older, ca.i1), switches=((delay, (fresh, ca.i1)),))
+            for delay in rolling_delays()
         ),
     )
     return sites

@@ -13,6 +13,7 @@ import random
 import socket
 import ssl
 import struct
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,10 @@ class LayerSpec:
         headers: extra response headers.
         hsts: send Strict-Transport-Security.
         staple: an OCSP response to staple (the lab then uses its stapling server).
+        switches: (seconds after the server started, chain) pairs: handshakes that start
+            at or after that moment get that chain instead of ``chain`` (and also without
+            SNI when ``default_chain`` is None). A renewal rolling out is one switch; a
+            layer that flips back is two.
     """
 
     behaviour: Behaviour = Behaviour.TLS
@@ -56,6 +61,7 @@ class LayerSpec:
     headers: tuple[tuple[str, str], ...] = ()
     hsts: bool = True
     staple: bytes | None = None
+    switches: tuple[tuple[float, tuple[Issued, ...]], ...] = ()
 
 
 def _context(chain: tuple[Issued, ...], directory: Path, tag: str) -> ssl.SSLContext:
@@ -80,28 +86,47 @@ class LayerServer:
         self._directory = directory
         self._server: asyncio.Server | None = None
         self._conns: set[asyncio.StreamWriter] = set()
+        self._started = time.monotonic()
 
     def _tls_context(self) -> ssl.SSLContext | None:
         spec = self.spec
         if spec.behaviour not in (Behaviour.TLS, Behaviour.SLOW):
             return None
         site_ctx = _context(spec.chain, self._directory, f"{self.host}-sni")
-        if spec.default_chain is None:
+        later = [
+            (after, _context(chain, self._directory, f"{self.host}-sni-{index}"))
+            for index, (after, chain) in enumerate(sorted(spec.switches, key=lambda s: s[0]))
+        ]
+        default_ctx = None
+        if spec.default_chain is not None:
+            default_ctx = _context(spec.default_chain, self._directory, f"{self.host}-default")
+        if default_ctx is None and not later:
             return site_ctx
-        default_ctx = _context(spec.default_chain, self._directory, f"{self.host}-default")
         site = self.site
+        started = self._started
+
+        def current() -> ssl.SSLContext:
+            elapsed = time.monotonic() - started
+            chosen = site_ctx
+            for after, ctx in later:
+                if elapsed >= after:
+                    chosen = ctx
+            return chosen
 
         def choose(obj: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
-            if name is not None and name.lower() == site:
-                obj.context = site_ctx
+            # called for every ClientHello, with name None when the client sent no SNI
+            if default_ctx is None or (name is not None and name.lower() == site):
+                obj.context = current()
 
-        default_ctx.sni_callback = choose
-        return default_ctx
+        base = default_ctx or site_ctx
+        base.sni_callback = choose
+        return base
 
     async def start(self, port: int) -> int:
         """Listen on ``host:port`` (0 picks a port); returns the port."""
         if self.spec.behaviour is Behaviour.REFUSE:
             return port
+        self._started = time.monotonic()  # the clock of ``switches``
         ctx = self._tls_context()
         if self.spec.behaviour is Behaviour.SLOW:
             assert ctx is not None

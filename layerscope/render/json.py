@@ -126,6 +126,7 @@ def _chain_analysis(chain: ChainAnalysis | None) -> dict[str, Any] | None:
         "verifier_error": chain.verifier_error,
         "alt_status": chain.alt_status.value if chain.alt_status is not None else None,
         "alt_store": chain.alt_store,
+        "path_too_long": chain.path_too_long,
     }
 
 
