@@ -309,14 +309,22 @@ async def _analyse_chains(
 ) -> list[Layer]:
     """Path analysis per layer, filling gaps from the other layers' chains, then (for
     layers still missing an issuer) from the AIA caIssuers URLs."""
+    # each distinct certificate once, with the first two layers that sent it: a layer
+    # borrows from another layer, never from itself (linear in layers, not quadratic)
+    pool: dict[str, list[tuple[CertFacts, int, str]]] = {}
+    for index, other in enumerate(layers):
+        if other.probe.ok:
+            for cert in other.probe.chain[1:]:
+                seen = pool.setdefault(cert.sha256, [])
+                if len(seen) < 2 and all(i != index for _c, i, _s in seen):
+                    seen.append((cert, index, f"served by {other.label}"))
     others_of: list[list[tuple[CertFacts, str]]] = []
     out: list[Layer] = []
-    for layer in layers:
+    for index, layer in enumerate(layers):
         others = [
-            (cert, f"served by {other.label}")
-            for other in layers
-            if other is not layer and other.probe.ok
-            for cert in other.probe.chain[1:]
+            next((cert, src) for cert, i, src in entries if i != index)
+            for entries in pool.values()
+            if any(i != index for _c, i, _s in entries)
         ]
         others_of.append(others)
         out.append(_with_chain(layer, host, at, stores, others))
