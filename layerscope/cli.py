@@ -130,6 +130,14 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
         help="JSON (schema in docs/json-schema.md)",
     )
     fmt.add_argument(
+        "--summary",
+        dest="format",
+        action="store_const",
+        const="summary",
+        default=s,
+        help="one line: worst verdict, counts and the sites that need attention (cron)",
+    )
+    fmt.add_argument(
         "--markdown",
         dest="format",
         action="store_const",
@@ -237,6 +245,11 @@ def render(reports: Sequence[Report], fmt: str) -> str:
         from .render.json import render_json
 
         return render_json(reports)
+    if fmt == "summary":
+        from .render.labels import summary_line
+        from .render.sanitize import safe_text
+
+        return safe_text(summary_line(reports), 2000)
     if fmt == "markdown":
         from .render.markdown import render_markdown
 

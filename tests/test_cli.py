@@ -187,3 +187,13 @@ def test_lab_stops_cleanly_and_leaves_nothing_running() -> None:
         pass
     assert not directory.exists()
     assert {t.name for t in threading.enumerate()} <= before
+
+
+def test_summary_is_one_line_for_cron(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    """--summary prints one line: worst verdict, counts, the sites needing attention."""
+    code = main(["check", "--config", str(lab.config), "--summary"])
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert out.startswith("CRITICAL ")
+    assert "expired.lab.test: expired (3 layers)" in out
+    assert code == 2

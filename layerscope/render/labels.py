@@ -273,3 +273,31 @@ def layer_notes(report: Report) -> list[tuple[str, str]]:
             notes.append((name, f"OCSP responder: {ocsp.message}"))
     notes.extend(("AIA", message) for _url, message in report.aia_errors)
     return notes
+
+
+def summary_line(reports: Sequence[Report], limit: int = 5) -> str:
+    """One line for cron mail and monitoring: the worst verdict, counts, and the sites
+    that are not ok with their top finding, e.g.
+    ``CRITICAL 3 sites: 1 critical, 2 ok | a.example: expired (2 layers)``."""
+    if not reports:
+        return "UNKNOWN 0 sites"
+    worst = max(r.severity for r in reports)
+    bad = sorted(
+        (r for r in reports if r.severity >= Severity.WARNING),
+        key=lambda r: (-r.severity, r.host),
+    )
+    parts = []
+    for report in bad[:limit]:
+        top = max(report.findings, key=lambda f: f.severity, default=None)
+        if top is not None:
+            n = len({a for f in report.findings if f.code == top.code for a in f.layers})
+            parts.append(f"{report.ascii_host}: {top.code} ({n} layer{'s' if n != 1 else ''})")
+        elif report.error is not None:
+            parts.append(f"{report.ascii_host}: {report.error.kind.value}")
+        else:
+            kind = report.discovery.errors[0].kind.value if report.discovery.errors else "unknown"
+            parts.append(f"{report.ascii_host}: {kind}")
+    if len(bad) > limit:
+        parts.append(f"+{len(bad) - limit} more")
+    line = f"{worst.label.upper()} {sites_summary(reports)}"
+    return line + (" | " + "; ".join(parts) if parts else "")
