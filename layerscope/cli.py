@@ -54,6 +54,14 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
         help="DNS resolver to ask (repeatable; default: the system resolver)",
     )
     g.add_argument(
+        "--ecs",
+        metavar="SUBNET",
+        action="append",
+        default=s,
+        help="ask DNS as a client in SUBNET (EDNS Client Subnet, e.g. 203.0.113.0/24; "
+        "repeatable: the union of the edges each subnet gets)",
+    )
+    g.add_argument(
         "-4", dest="family", action="store_const", const=4, default=s, help="IPv4 edges only"
     )
     g.add_argument(
@@ -138,6 +146,22 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
         help="one line: worst verdict, counts and the sites that need attention (cron)",
     )
     fmt.add_argument(
+        "--jsonl",
+        dest="format",
+        action="store_const",
+        const="jsonl",
+        default=s,
+        help="JSON lines: one object per site, written as soon as that site is done",
+    )
+    fmt.add_argument(
+        "--prometheus",
+        dest="format",
+        action="store_const",
+        const="prometheus",
+        default=s,
+        help="node_exporter textfile metrics (docs/prometheus.md)",
+    )
+    fmt.add_argument(
         "--markdown",
         dest="format",
         action="store_const",
@@ -197,6 +221,7 @@ _CHECK_KEYS = (
     "port",
     "sni",
     "resolver",
+    "ecs",
     "family",
     "http",
     "ca_bundle",
@@ -250,6 +275,10 @@ def render(reports: Sequence[Report], fmt: str) -> str:
         from .render.sanitize import safe_text
 
         return safe_text(summary_line(reports), 2000)
+    if fmt == "prometheus":
+        from .render.prometheus import render_prometheus
+
+        return render_prometheus(reports)
     if fmt == "markdown":
         from .render.markdown import render_markdown
 
@@ -283,8 +312,22 @@ def cmd_check(ns: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"layerscope: {exc}", file=sys.stderr)
         return EXIT_UNKNOWN
+    fmt = getattr(ns, "format", "text")
+    if fmt == "jsonl":
+        from .render.jsonl import stream_jsonl
+
+        def write(line: str) -> None:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+
+        return exit_code(asyncio.run(stream_jsonl(requests, write)))
     reports = asyncio.run(run_requests(requests))
-    _emit(render(reports, getattr(ns, "format", "text")))
+    if fmt == "prometheus":
+        # no blank line: the text is complete (or empty) as rendered
+        sys.stdout.write(render(reports, fmt))
+        sys.stdout.flush()
+    else:
+        _emit(render(reports, fmt))
     return exit_code(reports)
 
 

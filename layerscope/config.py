@@ -153,6 +153,16 @@ def apply(
             changes["at"] = parse_at(value) if isinstance(value, str) else value
         elif norm == "http":
             changes["http"] = bool(value)
+        elif norm == "ecs":
+            from .core.discovery import parse_ecs  # dnspython: not on the TUI's start path
+
+            subnets = _as_list(value, key)
+            for subnet in subnets:
+                try:
+                    parse_ecs(subnet)
+                except ValueError as exc:
+                    raise ConfigError(str(exc)) from None
+            changes["ecs"] = tuple(s.strip() for s in subnets)
         elif norm in ("ocsp", "aia"):
             changes[norm] = bool(value)
         elif norm == "path":

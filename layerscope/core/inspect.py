@@ -132,8 +132,10 @@ async def _targets(
             name=ascii_host, addresses=tuple((e, "--edge") for e in options.edges), skipped=True
         )
     else:
+        # ECS only for the site's own name: the origin is one place, not region-dependent
+        extra = {"ecs": options.ecs} if options.ecs else {}
         discovery = await discover_fn(
-            ascii_host, options.resolvers, family=options.family, timeout=options.timeout
+            ascii_host, options.resolvers, family=options.family, timeout=options.timeout, **extra
         )
     if origin is not None:
         port = origin.port or options.port

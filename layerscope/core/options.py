@@ -44,6 +44,7 @@ class CheckOptions:
         path: the path fetched per layer.
         ocsp: ask the leaf's OCSP responder (stapled responses are always judged).
         aia: fetch missing intermediates from the AIA caIssuers URLs.
+        ecs: EDNS Client Subnets to ask DNS with (one query set per subnet); empty: plain.
     """
 
     port: int = 443
@@ -64,3 +65,4 @@ class CheckOptions:
     path: str = "/"
     ocsp: bool = True
     aia: bool = True
+    ecs: tuple[str, ...] = ()

@@ -13,6 +13,7 @@ from ..view import help_text
 KEYS: tuple[tuple[str, str], ...] = (
     ("↑/↓", "select a layer (a site in the list)"),
     ("enter", "inspect the selected site"),
+    ("/", "filter the site list by site name or finding code; escape clears"),
     ("c", "copy the layer's reproduce command (OSC 52: works over SSH)"),
     ("d", "diff the layer against the reference certificate"),
     ("f / h / p", "findings / served chain / HTTP page of the layer"),

@@ -1,4 +1,8 @@
-"""The site list of a config file: worst severity first, then soonest expiry."""
+"""The site list of a config file: worst severity first, then soonest expiry.
+
+``/`` filters the list by site name or finding code; the header then says how many of
+the sites are shown.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey
 
 from ...config import SiteRequest
@@ -21,6 +25,19 @@ from ..runtime import inspect_fn_of
 from .site import SiteScreen
 
 
+def matches_filter(host: str, report: Report | None, query: str) -> bool:
+    """Tell whether a site matches a filter, case-insensitively.
+
+    Every word of ``query`` must appear in the site name or in one of the site's
+    finding codes (a site still being probed matches on its name only); an empty
+    query matches every site.
+    """
+    haystack = [host.casefold()]
+    if report is not None:
+        haystack.extend(f.code.casefold() for f in report.findings)
+    return all(any(word in text for text in haystack) for word in query.casefold().split())
+
+
 class SitesScreen(Screen[None]):
     """Every configured site, probed concurrently; Enter inspects the selected one."""
 
@@ -28,6 +45,9 @@ class SitesScreen(Screen[None]):
         Binding("enter", "open", "Inspect"),
         Binding("r", "reprobe", "Re-probe all"),
         Binding("e", "export", "Export all"),
+        # kept out of the footer so it stays short at 80 columns; the help screen lists it
+        Binding("slash", "filter", "Filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
     class SiteInspected(Message):
@@ -42,10 +62,14 @@ class SitesScreen(Screen[None]):
         super().__init__()
         self.requests = list(requests)
         self.reports: dict[int, Report] = {}
+        self.filter = ""
         self._title = title
 
     def compose(self) -> ComposeResult:
         yield Static(id="header", markup=False)
+        search = Input(placeholder="site name or finding code", id="filter")
+        search.display = False
+        yield search
         yield DataTable(id="sites", cursor_type="row")
         yield Footer()
 
@@ -68,8 +92,13 @@ class SitesScreen(Screen[None]):
         # re-sorts, the top row stays the worst site
         row = table.cursor_row if table.row_count else 0
         table.clear()
+        shown = [
+            i
+            for i in range(len(self.requests))
+            if matches_filter(self.requests[i].host, self.reports.get(i), self.filter)
+        ]
         order = sorted(
-            range(len(self.requests)),
+            shown,
             key=lambda i: view.site_sort_key(self.reports.get(i), self.requests[i].host),
         )
         top_width = self._top_width()
@@ -79,10 +108,13 @@ class SitesScreen(Screen[None]):
             top = cells[-1].copy()
             top.truncate(top_width, overflow="ellipsis")
             table.add_row(*cells[:-1], top, key=str(index))
-        table.move_cursor(row=min(row, len(order) - 1))
+        if order:
+            table.move_cursor(row=min(row, len(order) - 1))
         done = len(self.reports)
+        total = len(self.requests)
+        count = f"{len(order)} of {total} sites" if self.filter.strip() else f"{total} sites"
         header = Text.assemble(
-            (f"{len(self.requests)} sites", "bold"),
+            (count, "bold"),
             f"  {done} checked" if done < len(self.requests) else "  all checked",
             ("  " + self._title, "dim") if self._title else "",
         )
@@ -109,6 +141,39 @@ class SitesScreen(Screen[None]):
             return int(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
         except Exception:  # no row under the cursor
             return None
+
+    def action_filter(self) -> None:
+        """Show the filter box and type in it (site names and finding codes)."""
+        search = self.query_one("#filter", Input)
+        search.display = True
+        search.focus()
+
+    def action_clear_filter(self) -> None:
+        """Clear and hide the filter; every site is listed again."""
+        search = self.query_one("#filter", Input)
+        if not search.display and not self.filter:
+            return
+        search.value = ""
+        search.display = False
+        self._set_filter("")
+        self.query_one(DataTable).focus()
+
+    def _set_filter(self, text: str) -> None:
+        if text != self.filter:
+            self.filter = text
+            self._refresh()
+
+    @on(Input.Changed, "#filter")
+    def _on_filter_changed(self, event: Input.Changed) -> None:
+        self._set_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _on_filter_submitted(self, event: Input.Submitted) -> None:
+        # Enter keeps the filter: the box stays to show it, the keys go back to the list
+        self._set_filter(event.value)
+        if not event.value.strip():
+            event.input.display = False
+        self.query_one(DataTable).focus()
 
     def action_reprobe(self) -> None:
         """Probe every site again."""
