@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = demo.add_mutually_exclusive_group()
     fmt.add_argument("--json", dest="format", action="store_const", const="json", default="text")
     fmt.add_argument("--markdown", dest="format", action="store_const", const="markdown")
+    from .watch_cli import add_watch_parser
+
+    add_watch_parser(sub, _add_check_options)
     return parser
 
 
@@ -428,6 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check",
         "demo",
         "fix-chain",
+        "watch",
         "-h",
         "--help",
         "--version",
@@ -440,6 +444,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_demo(ns)
     if ns.command == "fix-chain":
         return cmd_fix_chain(ns)
+    if ns.command == "watch":
+        from .watch_cli import cmd_watch
+
+        return cmd_watch(ns)
     if interactive:
         return cmd_inspect(ns)
     return cmd_check(ns)

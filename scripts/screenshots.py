@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import importlib
 import io
+import os
 import re
 import sys
 import time
@@ -187,6 +188,8 @@ async def _main(out: Path, only: set[str], png: bool) -> int:
             file=sys.stderr,
         )
     out.mkdir(parents=True, exist_ok=True)
+    # the rolling-renewal site switches on a timer: pin it so pictures never depend on timing
+    os.environ.setdefault("LAYERSCOPE_LAB_ROLLING", "inf,inf,inf")
     with frozen_lab(octet=OCTET, port=PORT) as lab:
         requests = load_config(lab.config, {})
         for shot in SHOTS:

@@ -57,6 +57,7 @@ EXPECTED: dict[str, dict[tuple[str, str], set[str]]] = {
     },
     "stapled": {("ocsp_staple_invalid", "warning"): {"edge2"}},
     "aia-only": {("incomplete_chain", "critical"): {"origin", "edge1", "edge2"}},
+    "rolling": {("stale_edge", "warning"): {"edge1", "edge2", "edge3"}},
     "broken-edges": {
         ("unreachable", "critical"): {"edge2"},
         ("not_tls", "critical"): {"edge3"},
