@@ -22,6 +22,7 @@ class LayerscopeCommands(Provider):
         if isinstance(screen, SiteScreen):
             out += [
                 ("Re-probe every layer", "r", screen.action_reprobe),
+                ("Watch until every layer serves the reference", "w", screen.action_watch),
                 ("Show diff against the reference", "d", screen.action_diff),
                 ("Show findings", "f", partial(screen.action_show_tab, "findings")),
                 ("Show served chain", "h", partial(screen.action_show_tab, "chain")),

@@ -418,3 +418,50 @@ async def test_p_shows_the_http_page_of_the_layer(
         assert "strict-transport-security" in text
         assert "active <script src> http://static.lab.test/app.js" in text
         assert "passive <img src> http://static.lab.test/logo.png" in text
+
+
+@pytest.fixture(scope="module")
+def rolling_peers(frozen: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peers]:
+    """An origin with the renewed certificate and two edges that switch to it shortly."""
+    stale = frozen.site("stale").spec
+    new = stale.origin.chain
+    old = stale.edges[2].chain
+    specs = {
+        "127.252.2.1": LayerSpec(Behaviour.TLS, new),
+        "127.252.2.2": LayerSpec(Behaviour.TLS, old, switches=((0.8, new),)),
+        "127.252.2.3": LayerSpec(Behaviour.TLS, old, switches=((1.6, new),)),
+    }
+    with Peers(specs, site="stale.lab.test", directory=tmp_path_factory.mktemp("roll")) as p:
+        yield p
+
+
+async def test_w_watches_until_the_edges_converge(frozen: Lab, rolling_peers: Peers) -> None:
+    """`w` re-probes on the interval, records each edge's switch in the timeline, and
+    announces convergence once every layer serves the reference."""
+    from layerscope.core.options import Endpoint
+
+    options = CheckOptions(
+        port=rolling_peers.port, edges=("127.252.2.2", "127.252.2.3"),
+        origin=Endpoint("127.252.2.1", rolling_peers.port), ca_bundle=str(frozen.public_roots),
+        alt_ca_bundle="none", timeout=3, http=False,
+    )
+    app = LayerscopeApp([SiteRequest("stale.lab.test", options)])
+    app.watch_interval = 0.3  # type: ignore[attr-defined]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SiteScreen)
+        await pilot.press("w")
+        await pilot.pause()
+        assert screen.watching
+        assert app.screen.query_one(TabbedContent).active == "timeline"
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if not screen.watching:
+                break
+        assert not screen.watching
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Converged after") for m in messages)
+        timeline = body(app, "timeline-body")
+        assert "127.252.2.2" in timeline and "127.252.2.3" in timeline
+        assert timeline.count(" B ") >= 2 and timeline.count(" A ") >= 3

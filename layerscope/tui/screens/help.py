@@ -18,6 +18,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("d", "diff the layer against the reference certificate"),
     ("f / h / p", "findings / served chain / HTTP page of the layer"),
     ("r", "re-probe every layer"),
+    ("w", "watch: re-probe on an interval, timeline per layer, until they converge"),
     ("e", "export the report as Markdown or JSON"),
     ("x", "write the layer's fixed chain (fullchain.pem: leaf, intermediates, no root)"),
     ("tab", "move between the table and the detail pane"),

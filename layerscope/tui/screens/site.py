@@ -5,18 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from ...config import SiteRequest
+from ...core import watch
 from ...core.model import Layer, Report, Role
+from ...core.watch import WatchState
 from ...render.labels import label_name, leaf_labels
 from ...render.sanitize import safe_text
+from ...watch_cli import change_line, format_duration, status_line, timeline_lines
 from .. import view
 from ..runtime import inspect_fn_of
 from ..widgets.layers import LayersTable
@@ -48,6 +53,7 @@ class SiteScreen(Screen[None]):
         Binding("c", "copy", "Copy cmd"),
         Binding("e", "export", "Export"),
         Binding("x", "fix_chain", "Fix chain", show=False),
+        Binding("w", "watch", "Watch"),
         Binding("escape", "back", "Back", show=False),
     ]
 
@@ -78,6 +84,8 @@ class SiteScreen(Screen[None]):
         self.report: Report | None = report
         self._layers: dict[str, Layer] = {}
         self._probing = report is None
+        self._watch: WatchState | None = None
+        self._watch_timer: Timer | None = None
 
     @property
     def probing(self) -> bool:
@@ -97,6 +105,8 @@ class SiteScreen(Screen[None]):
                 yield Static(id="diff-body", markup=False)
             with TabPane("HTTP", id="http"), VerticalScroll():
                 yield Static(id="http-body", markup=False)
+            with TabPane("Timeline", id="timeline"), VerticalScroll():
+                yield Static(id="timeline-body", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -142,6 +152,8 @@ class SiteScreen(Screen[None]):
     def _show_report(self, report: Report) -> None:
         self.report = report
         self._probing = False
+        if self._watch is not None:
+            self._watch_round(report)
         self._layers = {view.target_of(ly).key: ly for ly in report.layers}
         self.query_one(LayersTable).show_report(report, leaf_labels(report))
         self._refresh_header()
@@ -168,6 +180,8 @@ class SiteScreen(Screen[None]):
 
     def _refresh_header(self) -> None:
         text = view.header(self.request.host, self.request.options, self.report, self._probing)
+        if self._watch is not None:
+            text.append(f"  watching · round {self._watch.rounds}", style="bold magenta")
         self.query_one("#header", Static).update(text)
 
     def _refresh_detail(self) -> None:
@@ -260,6 +274,61 @@ class SiteScreen(Screen[None]):
             markup=False,
             timeout=10,
         )
+
+    # watch ---------------------------------------------------------------------------
+    @property
+    def watching(self) -> bool:
+        """Re-probing on an interval until every layer serves the reference."""
+        return self._watch is not None
+
+    def action_watch(self) -> None:
+        """Start or stop watching: re-probe every interval and keep a timeline per layer
+        of which certificate it served when, until the layers converge."""
+        if self._watch is not None:
+            self._stop_watch("Stopped watching.")
+            return
+        self._watch = watch.start()
+        interval = float(getattr(self.app, "watch_interval", 10.0))
+        self._watch_timer = self.set_interval(interval, self._watch_tick)
+        self.action_show_tab("timeline")
+        self.notify(
+            f"Watching: re-probing every {interval:g}s until every layer serves the "
+            "reference certificate. w stops.",
+            title="Watch",
+        )
+        if self.report is not None and not self._probing:
+            self._watch_round(self.report)
+        self._refresh_header()
+
+    def _watch_tick(self) -> None:
+        if not self._probing:
+            self.action_reprobe()
+
+    def _watch_round(self, report: Report) -> None:
+        assert self._watch is not None
+        self._watch, changes = watch.observe(self._watch, report)
+        if self._watch.rounds > 1:
+            for change in changes:
+                self.notify(safe_text(change_line(change), 300), title="Change", markup=False)
+        lines = [status_line(self._watch), "", *timeline_lines(self._watch)]
+        self.query_one("#timeline-body", Static).update(
+            Text("\n".join(safe_text(line, 400) for line in lines))
+        )
+        if watch.converged(self._watch):
+            started = self._watch.started
+            took = (report.started - started).total_seconds() if started else 0.0
+            self._stop_watch(
+                f"Converged after {format_duration(took)}: every layer serves the "
+                "reference certificate."
+            )
+
+    def _stop_watch(self, message: str) -> None:
+        if self._watch_timer is not None:
+            self._watch_timer.stop()
+        self._watch_timer = None
+        self._watch = None
+        self.notify(message, title="Watch", markup=False, timeout=15)
+        self._refresh_header()
 
     def action_back(self) -> None:
         """Back to the site list, when there is one."""
