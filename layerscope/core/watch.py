@@ -19,6 +19,7 @@ import enum
 import string
 from dataclasses import dataclass
 
+from .labels import label_name
 from .model import Layer, Report, Role
 
 __all__ = [
@@ -224,17 +225,6 @@ def _leaf_order(report: Report) -> list[str]:
     return list(dict.fromkeys(order))
 
 
-def _label_name(index: int) -> str:
-    # the same letters as layerscope.render.labels.label_name (the core cannot import
-    # the renderers): A..Z, then AA, AB, ...
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(ord("A") + rest) + name
-    return name
-
-
 def _sighting(layer: Layer, at: dt.datetime, labels: dict[str, str]) -> Sighting:
     leaf = layer.leaf if layer.probe.ok else None
     if leaf is not None:
@@ -285,7 +275,7 @@ def observe(state: WatchState, report: Report) -> tuple[WatchState, list[Change]
     at = report.started
     labels = dict(state.labels)
     for sha in _leaf_order(report):
-        labels.setdefault(sha, _label_name(len(labels)))
+        labels.setdefault(sha, label_name(len(labels)))
     problem = report.error.message if report.error is not None else _dns_failed(report)
     old = {(t.role, t.address, t.port): t for t in state.timelines}
     new: dict[tuple[Role, str, int], LayerTimeline] = dict(old)

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from layerscope.core.labels import label_name
 from layerscope.core.model import CertFacts, Layer, PathStatus, Report, Role, Severity
 
 __all__ = [
@@ -47,16 +48,6 @@ LABEL_COLORS: tuple[str, ...] = (
     "bright_cyan",
     "white",
 )
-
-
-def label_name(index: int) -> str:
-    """Return the label for the ``index``-th distinct leaf: A..Z, then AA, AB, ..."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(ord("A") + rest) + name
-    return name
 
 
 def label_color(label: str) -> str:
