@@ -348,3 +348,55 @@ def test_aia_url_that_404s_is_named_and_the_chain_stays_incomplete(
     assert {f["code"] for f in site["findings"]} == {"incomplete_chain"}
     assert "404" in site["aia_errors"][0]["message"]
     assert code == 2
+
+
+@pytest.fixture(scope="module")
+def hostile_pages(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peers]:
+    """Beside a healthy layer: a redirect loop on the site, a redirect off the site, and a
+    page that never ends."""
+    good = lab.site("healthy").spec.origin
+    chain = good.chain
+    loop = (("Location", "/"),)  # relative: stays on the site, and on this layer
+    away = (("Location", "https://elsewhere.test/login"),)
+    specs = {
+        "127.251.3.1": good,
+        "127.251.3.2": LayerSpec(Behaviour.TLS, chain, status=301, headers=loop),
+        "127.251.3.3": LayerSpec(Behaviour.TLS, chain, status=302, headers=away),
+        "127.251.3.4": LayerSpec(Behaviour.TLS, chain, endless=True),
+    }
+    with Peers(specs, site="healthy.lab.test", directory=tmp_path_factory.mktemp("web")) as p:
+        yield p
+
+
+def test_hostile_pages_get_named_results_and_the_healthy_layer_is_intact(
+    lab: Lab, hostile_pages: Peers, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Redirect loop: stopped after 20, named; off-site redirect: recorded, not followed;
+    endless body: cut at 1 MiB; the healthy layer's page is untouched; all within time."""
+    args = [
+        "check",
+        "healthy.lab.test",
+        "--port",
+        str(hostile_pages.port),
+        "--timeout",
+        "4",
+        "--json",
+        *lab_trust(lab),
+    ]
+    for n in range(1, 5):
+        args += ["--edge", f"127.251.3.{n}"]
+    started = time.monotonic()
+    _code, data, _err = run(args, capsys)
+    elapsed = time.monotonic() - started
+    site = data["sites"][0]
+    http = {ly["address"]: ly["http"] for ly in site["layers"]}
+    assert http["127.251.3.1"]["status"] == 200 and http["127.251.3.1"]["error"] is None
+    assert http["127.251.3.2"]["error"]["kind"] == "too_many_redirects"
+    assert len(http["127.251.3.2"]["redirects"]) >= 20
+    off = http["127.251.3.3"]
+    assert off["redirect_refused"] is True
+    assert off["redirects"][-1]["location"] == "https://elsewhere.test/login"
+    endless = http["127.251.3.4"]
+    assert endless["truncated"] is True and endless["body_bytes"] == 1 << 20
+    assert elapsed < 4 * 3  # generous: the per-layer deadlines held
+    assert codes_for(site, "127.251.3.1") <= {"http_differs"}

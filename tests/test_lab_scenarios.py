@@ -156,8 +156,19 @@ def test_json_layers_carry_the_served_chain_in_order(
     issuers = [c["subject"] for c in wrong["chain"]]
     assert "Lab Policy CA 2A" in issuers[1] and "Lab Issuing CA 2B" in issuers[2]
     leaf = wrong["chain"][0]
-    for key in ("subject", "sans", "issuer", "serial", "not_before", "not_after", "sha256",
-                "spki_sha256", "key_type", "key_bits", "signature_algorithm"):
+    for key in (
+        "subject",
+        "sans",
+        "issuer",
+        "serial",
+        "not_before",
+        "not_after",
+        "sha256",
+        "spki_sha256",
+        "key_type",
+        "key_bits",
+        "signature_algorithm",
+    ):
         assert key in leaf
     assert wrong["leaf_sha256"] == leaf["sha256"]
     assert site["reference"]["sha256"] == leaf["sha256"]
@@ -199,7 +210,9 @@ def test_remediation_recheck_commands_run_and_still_see_the_stale_edge(
     _code, data = run_json(["check", *lab.check_args("stale")], capsys)
     stale = next(f for f in data["sites"][0]["findings"] if f["code"] == "stale_edge")
     commands = [
-        c for step in stale["remediation"]["steps"] for c in step["commands"]
+        c
+        for step in stale["remediation"]["steps"]
+        for c in step["commands"]
         if c.startswith("layerscope check")
     ]
     assert commands

@@ -79,10 +79,8 @@ def _classify_tls(exc: SSL.Error, first: bytes) -> tuple[ErrorKind, str]:
     if first.startswith(b"HTTP/"):
         return ErrorKind.PLAIN_HTTP, "the port answered in plain HTTP, not TLS (an HTTP vhost?)"
     if first and first[0] not in (0x15, 0x16):
-        return (
-            ErrorKind.NOT_TLS,
-            f"the port answered with bytes that are not TLS (first byte 0x{first[0]:02x})",
-        )
+        # never echo the peer's bytes: say what it is, not what it sent
+        return ErrorKind.NOT_TLS, "the port answered with bytes that are not TLS (protocol error)"
     reason = _reasons(exc)
     lowered = reason.lower()
     if "excessive message size" in lowered:

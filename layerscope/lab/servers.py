@@ -47,6 +47,8 @@ class LayerSpec:
         headers: extra response headers.
         hsts: send Strict-Transport-Security.
         staple: an OCSP response to staple (the lab then uses its stapling server).
+        status: HTTP status of the page (with a ``Location`` in ``headers`` for redirects).
+        endless: the page body never ends (for body-cap tests).
         switches: (seconds after the server started, chain) pairs: handshakes that start
             at or after that moment get that chain instead of ``chain`` (and also without
             SNI when ``default_chain`` is None). A renewal rolling out is one switch; a
@@ -61,6 +63,8 @@ class LayerSpec:
     headers: tuple[tuple[str, str], ...] = ()
     hsts: bool = True
     staple: bytes | None = None
+    status: int = 200
+    endless: bool = False
     switches: tuple[tuple[float, tuple[Issued, ...]], ...] = ()
 
 
@@ -193,19 +197,35 @@ class LayerServer:
         async with asyncio.timeout(10):
             await reader.readuntil(b"\r\n\r\n")
         body = self.spec.page.encode()
+        if self.spec.endless:
+            # a page that never ends: chunks until the client gives up (or 256 MiB)
+            writer.write(response_head(self.spec, None))
+            chunk = b"<p>" + b"x" * 65530 + b"</p>"
+            for _ in range(4096):
+                if writer.transport.is_closing():
+                    return
+                writer.write(chunk)
+                await writer.drain()
+            return
         writer.write(response_head(self.spec, len(body)) + body)
         await writer.drain()
 
 
-def response_head(spec: LayerSpec, length: int) -> bytes:
-    """Status line and headers of a lab page."""
-    lines = ["HTTP/1.1 200 OK", "Content-Type: text/html; charset=utf-8"]
+_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 404: "Not Found", 503: "Busy"}
+
+
+def response_head(spec: LayerSpec, length: int | None) -> bytes:
+    """Status line and headers of a lab page (no Content-Length when ``length`` is None)."""
+    reason = _REASONS.get(spec.status, "Status")
+    lines = [f"HTTP/1.1 {spec.status} {reason}", "Content-Type: text/html; charset=utf-8"]
     if not any(name.lower() == "server" for name, _ in spec.headers):
         lines.append("Server: layerscope-lab")
     if spec.hsts:
         lines.append("Strict-Transport-Security: max-age=31536000")
     lines += [f"{name}: {value}" for name, value in spec.headers]
-    lines += [f"Content-Length: {length}", "Connection: close"]
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    lines.append("Connection: close")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 

@@ -441,9 +441,13 @@ async def test_w_watches_until_the_edges_converge(frozen: Lab, rolling_peers: Pe
     from layerscope.core.options import Endpoint
 
     options = CheckOptions(
-        port=rolling_peers.port, edges=("127.252.2.2", "127.252.2.3"),
-        origin=Endpoint("127.252.2.1", rolling_peers.port), ca_bundle=str(frozen.public_roots),
-        alt_ca_bundle="none", timeout=3, http=False,
+        port=rolling_peers.port,
+        edges=("127.252.2.2", "127.252.2.3"),
+        origin=Endpoint("127.252.2.1", rolling_peers.port),
+        ca_bundle=str(frozen.public_roots),
+        alt_ca_bundle="none",
+        timeout=3,
+        http=False,
     )
     app = LayerscopeApp([SiteRequest("stale.lab.test", options)])
     app.watch_interval = 0.3  # type: ignore[attr-defined]

@@ -81,7 +81,9 @@ def test_site_list(
 
 
 def test_overview_without_colour(
-    snap_compare: Any, frozen: Lab, frozen_requests: list[SiteRequest],
+    snap_compare: Any,
+    frozen: Lab,
+    frozen_requests: list[SiteRequest],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With NO_COLOR the screen is monochrome and the words still carry the verdicts."""
