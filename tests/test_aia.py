@@ -14,10 +14,8 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from layerscope.core.aia import AiaFetcher, parse_certificates
 from layerscope.core.certs import facts
@@ -31,34 +29,6 @@ NOW = dt.datetime.now(dt.UTC)
 HOST = "aia.lab.test"
 ADDRESS = "127.254.0.1"
 _paths = itertools.count()
-
-
-def with_aia(item: pki.Issued, issuer: pki.Issued, url: str) -> pki.Issued:
-    """``item`` re-issued by ``issuer`` with an AIA caIssuers URL (``pki`` has no such
-    parameter yet): same names, key, dates and extensions."""
-    cert = item.cert
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(cert.subject)
-        .issuer_name(cert.issuer)
-        .public_key(cert.public_key())
-        .serial_number(cert.serial_number)
-        .not_valid_before(cert.not_valid_before_utc)
-        .not_valid_after(cert.not_valid_after_utc)
-    )
-    for ext in cert.extensions:
-        builder = builder.add_extension(ext.value, ext.critical)
-    builder = builder.add_extension(
-        x509.AuthorityInformationAccess(
-            [
-                x509.AccessDescription(
-                    AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(url)
-                )
-            ]
-        ),
-        critical=False,
-    )
-    return pki.Issued(builder.sign(issuer.key, hashes.SHA256()), item.key)
 
 
 def cf(item: pki.Issued) -> CertFacts:
@@ -114,7 +84,7 @@ def tree(repo: Repository, name: str = "inter.cer") -> Tree:
     inter = pki.ca("AIA Issuing CA", now=NOW, parent=root)
     path = unique(name)
     url = repo.url(path)
-    leaf = with_aia(pki.leaf([HOST], now=NOW, parent=inter), inter, url)
+    leaf = pki.leaf([HOST], now=NOW, parent=inter, aia_issuers=[url])
     return Tree(root, inter, leaf, url, path)
 
 
@@ -174,8 +144,8 @@ async def test_two_hops_are_followed_from_the_leaf(repo: Repository) -> None:
     root = pki.ca("Two-hop Root", now=NOW)
     i1 = pki.ca("Two-hop I1", now=NOW, parent=root)
     i1_path, i2_path = unique("i1.cer"), unique("i2.cer")
-    i2 = with_aia(pki.ca("Two-hop I2", now=NOW, parent=i1), i1, repo.url(i1_path))
-    leaf = with_aia(pki.leaf([HOST], now=NOW, parent=i2), i2, repo.url(i2_path))
+    i2 = pki.ca("Two-hop I2", now=NOW, parent=i1, aia_issuers=[repo.url(i1_path)])
+    leaf = pki.leaf([HOST], now=NOW, parent=i2, aia_issuers=[repo.url(i2_path)])
     repo.add_file(i1_path, i1.der, "application/pkix-cert")
     repo.add_file(i2_path, i2.der, "application/pkix-cert")
     fetcher = AiaFetcher()
@@ -192,8 +162,8 @@ async def test_depth_limits_the_number_of_downloads(repo: Repository) -> None:
     root = pki.ca("Depth Root", now=NOW)
     i1 = pki.ca("Depth I1", now=NOW, parent=root)
     i1_path, i2_path = unique("i1.cer"), unique("i2.cer")
-    i2 = with_aia(pki.ca("Depth I2", now=NOW, parent=i1), i1, repo.url(i1_path))
-    leaf = with_aia(pki.leaf([HOST], now=NOW, parent=i2), i2, repo.url(i2_path))
+    i2 = pki.ca("Depth I2", now=NOW, parent=i1, aia_issuers=[repo.url(i1_path)])
+    leaf = pki.leaf([HOST], now=NOW, parent=i2, aia_issuers=[repo.url(i2_path)])
     repo.add_file(i1_path, i1.der, "application/pkix-cert")
     repo.add_file(i2_path, i2.der, "application/pkix-cert")
     found = await AiaFetcher().complete([cf(leaf)], known=[cf(root)], depth=1)
@@ -206,8 +176,8 @@ async def test_the_walk_starts_at_the_top_of_the_served_chain(repo: Repository) 
     root = pki.ca("Top Root", now=NOW)
     i1 = pki.ca("Top I1", now=NOW, parent=root)
     i1_path, leaf_aia = unique("i1.cer"), unique("never.cer")
-    i2 = with_aia(pki.ca("Top I2", now=NOW, parent=i1), i1, repo.url(i1_path))
-    leaf = with_aia(pki.leaf([HOST], now=NOW, parent=i2), i2, repo.url(leaf_aia))
+    i2 = pki.ca("Top I2", now=NOW, parent=i1, aia_issuers=[repo.url(i1_path)])
+    leaf = pki.leaf([HOST], now=NOW, parent=i2, aia_issuers=[repo.url(leaf_aia)])
     repo.add_file(i1_path, i1.der, "application/pkix-cert")
     found = await AiaFetcher().complete([cf(leaf), cf(i2)], known=[cf(root)])
     assert found == [(cf(i1), f"AIA {repo.url(i1_path)}")]

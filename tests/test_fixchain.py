@@ -19,7 +19,7 @@ from layerscope.core.trust import TrustStore
 from layerscope.lab import pki
 from layerscope.lab.repository import Repository
 
-from .test_aia import NOW, cf, running_repository, unique, with_aia
+from .test_aia import NOW, cf, running_repository, unique
 
 HOST = "shop.lab.test"
 ADDRESS = "127.254.0.2"
@@ -61,7 +61,7 @@ async def test_leaf_only_layer_gets_a_fullchain_that_openssl_verifies(
     root = pki.ca("Fix Root", now=NOW)
     inter = pki.ca("Fix Issuing CA", now=NOW, parent=root)
     path = unique("inter.cer")
-    leaf = with_aia(pki.leaf([HOST], now=NOW, parent=inter), inter, repo.url(path))
+    leaf = pki.leaf([HOST], now=NOW, parent=inter, aia_issuers=[repo.url(path)])
     repo.add_file(path, inter.der, "application/pkix-cert")
     served = [cf(leaf)]
     found = await AiaFetcher().complete(served, known=[cf(root)])
@@ -85,8 +85,8 @@ async def test_two_missing_intermediates_are_added_in_order(
     root = pki.ca("Fix2 Root", now=NOW)
     i1 = pki.ca("Fix2 I1", now=NOW, parent=root)
     i1_path, i2_path = unique("i1.cer"), unique("i2.cer")
-    i2 = with_aia(pki.ca("Fix2 I2", now=NOW, parent=i1), i1, repo.url(i1_path))
-    leaf = with_aia(pki.leaf([HOST], now=NOW, parent=i2), i2, repo.url(i2_path))
+    i2 = pki.ca("Fix2 I2", now=NOW, parent=i1, aia_issuers=[repo.url(i1_path)])
+    leaf = pki.leaf([HOST], now=NOW, parent=i2, aia_issuers=[repo.url(i2_path)])
     repo.add_file(i1_path, i1.der, "application/pkix-cert")
     repo.add_file(i2_path, i2.der, "application/pkix-cert")
     found = await AiaFetcher().complete([cf(leaf)], known=[cf(root)])
@@ -202,7 +202,7 @@ async def test_missing_intermediate_with_dead_aia_is_refused(repo: Repository) -
     root = pki.ca("Dead Root", now=NOW)
     inter = pki.ca("Dead Issuing CA", now=NOW, parent=root)
     url = repo.url(unique("gone.cer"))
-    leaf = with_aia(pki.leaf([HOST], now=NOW, parent=inter), inter, url)
+    leaf = pki.leaf([HOST], now=NOW, parent=inter, aia_issuers=[url])
     fetcher = AiaFetcher()
     found = await fetcher.complete([cf(leaf)], known=[cf(root)])
     result = build_fullchain([cf(leaf)], found, host=HOST, at=NOW, store=store_of(root))

@@ -19,7 +19,6 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from layerscope.core.certs import facts
 from layerscope.core.model import CertFacts, OcspState
@@ -56,37 +55,10 @@ def cas() -> Cas:
     )
 
 
-def with_ocsp_url(issued: pki.Issued, parent: pki.Issued, url: str) -> pki.Issued:
-    """``issued`` re-signed by ``parent`` with an AIA OCSP URL added (pki.leaf has no
-    parameter for it)."""
-    cert = issued.cert
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(cert.subject)
-        .issuer_name(cert.issuer)
-        .public_key(cert.public_key())
-        .serial_number(cert.serial_number)
-        .not_valid_before(cert.not_valid_before_utc)
-        .not_valid_after(cert.not_valid_after_utc)
-    )
-    for ext in cert.extensions:
-        builder = builder.add_extension(ext.value, ext.critical)
-    aia = x509.AuthorityInformationAccess(
-        [
-            x509.AccessDescription(
-                AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(url)
-            )
-        ]
-    )
-    builder = builder.add_extension(aia, critical=False)
-    return pki.Issued(builder.sign(parent.key, hashes.SHA256()), issued.key)
-
-
 def leaf(cas: Cas, url: str | None = None, *, parent: pki.Issued | None = None) -> pki.Issued:
     """A leaf for SITE under ``parent`` (default: the test CA), with an OCSP URL if given."""
     parent = parent or cas.inter
-    made = pki.leaf([SITE], now=NOW, parent=parent)
-    return with_ocsp_url(made, parent, url) if url else made
+    return pki.leaf([SITE], now=NOW, parent=parent, ocsp_urls=[url] if url else [])
 
 
 def cf(issued: pki.Issued) -> CertFacts:
