@@ -129,46 +129,17 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
     )
     o = p.add_argument_group("output")
     fmt = o.add_mutually_exclusive_group()
-    fmt.add_argument(
-        "--json",
-        dest="format",
-        action="store_const",
-        const="json",
-        default=s,
-        help="JSON (schema in docs/json-schema.md)",
+    formats = (
+        ("--json", "JSON (schema in docs/json-schema.md)"),
+        ("--summary", "one line: worst verdict, counts and the sites that need attention (cron)"),
+        ("--jsonl", "JSON lines: one object per site, written as soon as that site is done"),
+        ("--prometheus", "node_exporter textfile metrics (docs/prometheus.md)"),
+        ("--markdown", "Markdown, for tickets and chat"),
     )
-    fmt.add_argument(
-        "--summary",
-        dest="format",
-        action="store_const",
-        const="summary",
-        default=s,
-        help="one line: worst verdict, counts and the sites that need attention (cron)",
-    )
-    fmt.add_argument(
-        "--jsonl",
-        dest="format",
-        action="store_const",
-        const="jsonl",
-        default=s,
-        help="JSON lines: one object per site, written as soon as that site is done",
-    )
-    fmt.add_argument(
-        "--prometheus",
-        dest="format",
-        action="store_const",
-        const="prometheus",
-        default=s,
-        help="node_exporter textfile metrics (docs/prometheus.md)",
-    )
-    fmt.add_argument(
-        "--markdown",
-        dest="format",
-        action="store_const",
-        const="markdown",
-        default=s,
-        help="Markdown, for tickets and chat",
-    )
+    for flag, text in formats:
+        fmt.add_argument(
+            flag, dest="format", action="store_const", const=flag[2:], default=s, help=text
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
