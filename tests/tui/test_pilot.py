@@ -428,8 +428,9 @@ def rolling_peers(frozen: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iter
     old = stale.edges[2].chain
     specs = {
         "127.252.2.1": LayerSpec(Behaviour.TLS, new),
-        "127.252.2.2": LayerSpec(Behaviour.TLS, old, switches=((0.8, new),)),
-        "127.252.2.3": LayerSpec(Behaviour.TLS, old, switches=((1.6, new),)),
+        # generous delays: the first probe must still see the old certificate on a busy box
+        "127.252.2.2": LayerSpec(Behaviour.TLS, old, switches=((4.0, new),)),
+        "127.252.2.3": LayerSpec(Behaviour.TLS, old, switches=((5.0, new),)),
     }
     with Peers(specs, site="stale.lab.test", directory=tmp_path_factory.mktemp("roll")) as p:
         yield p
@@ -455,11 +456,13 @@ async def test_w_watches_until_the_edges_converge(frozen: Lab, rolling_peers: Pe
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SiteScreen)
+        assert screen.report is not None
+        assert any(ly.leaf != screen.report.reference for ly in screen.report.layers)
         await pilot.press("w")
         await pilot.pause()
         assert screen.watching
         assert app.screen.query_one(TabbedContent).active == "timeline"
-        for _ in range(200):
+        for _ in range(600):
             await pilot.pause(0.05)
             if not screen.watching:
                 break
