@@ -63,6 +63,46 @@ EXPECTED: dict[str, dict[tuple[str, str], set[str]]] = {
         ("not_tls", "critical"): {"edge3"},
         ("handshake_failed", "critical"): {"edge4"},
     },
+    "revoked-by-name": {
+        ("revoked", "critical"): {"origin", "edge1", "edge2"},
+        ("ocsp_staple_missing", "info"): {"origin", "edge1", "edge2"},
+    },
+    "aia-by-name": {("incomplete_chain", "critical"): {"origin", "edge1", "edge2"}},
+    # path validation (tests/test_pathval_scenarios.py holds the same table)
+    "nc-permitted": {("name_constraint_violation", "critical"): {"origin", "edge1", "edge2"}},
+    "nc-excluded": {("name_constraint_violation", "critical"): {"origin", "edge1", "edge2"}},
+    "nc-malformed": {("name_constraints_malformed", "critical"): {"origin", "edge1", "edge2"}},
+    "intermediate-not-ca": {("issuer_not_ca", "critical"): {"origin", "edge1", "edge2"}},
+    "intermediate-no-bc": {("issuer_not_ca", "critical"): {"origin", "edge1", "edge2"}},
+    "leaf-is-ca": {("ca_certificate_as_leaf", "critical"): {"origin", "edge1", "edge2"}},
+    "pathlen": {("path_length_exceeded", "critical"): {"origin", "edge1", "edge2"}},
+    "eku-client-only": {("eku_missing_server_auth", "critical"): {"origin", "edge1", "edge2"}},
+    "ku-cert-sign": {("key_usage_forbids_tls", "critical"): {"origin", "edge1", "edge2"}},
+    "ca-no-cert-sign": {("ca_missing_key_cert_sign", "critical"): {"origin", "edge1", "edge2"}},
+    "critical-unknown": {("unknown_critical_extension", "critical"): {"origin", "edge1", "edge2"}},
+    "bc-not-critical": {("extension_criticality", "critical"): {"origin", "edge1", "edge2"}},
+    "empty-issuer": {("empty_name", "critical"): {"origin", "edge1", "edge2"}},
+    "expired-root": {("expired_root", "critical"): {"origin", "edge1", "edge2"}},
+    "future-intermediate": {("not_yet_valid_ca", "critical"): {"origin", "edge1", "edge2"}},
+    "weak-root": {("weak_key", "critical"): {"origin", "edge1", "edge2"}},
+    "ed25519": {("unsupported_algorithm", "critical"): {"origin", "edge1", "edge2"}},
+    "cn-only": {("san_missing", "critical"): {"origin", "edge1", "edge2"}},
+    "underscore-san": {("invalid_san", "warning"): {"origin", "edge1", "edge2"}},
+    "partial-wildcard": {
+        ("invalid_san", "critical"): {"origin", "edge1", "edge2"},
+        ("hostname_mismatch", "critical"): {"origin", "edge1", "edge2"},
+    },
+    "cn-not-in-san": {("cn_not_in_san", "warning"): {"origin", "edge1", "edge2"}},
+    "no-aki": {("key_identifier_missing", "warning"): {"origin", "edge1", "edge2"}},
+    "leaf-no-aki": {("key_identifier_missing", "critical"): {"origin", "edge1", "edge2"}},
+    "refused-other": {("verifier_refused", "critical"): {"origin", "edge1", "edge2"}},
+    # unparseable certificates (tests/test_unparseable.py); edge 2's leaf lacks its intermediate
+    "unparseable": {
+        ("unparseable_certificate", "critical"): {"edge2"},
+        ("incomplete_chain", "critical"): {"edge2"},
+    },
+    "unparseable-leaf": {("unparseable_certificate", "critical"): {"edge1"}},
+    "malformed-san": {("malformed_extension", "critical"): {"origin", "edge1", "edge2"}},
 }
 EXIT = {"ok": 0, "info": 0, "warning": 1, "critical": 2, "unknown": 3}
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from layerscope.core.codes import CODES, codes_of_scope
 from layerscope.core.model import Remediation
 from layerscope.core.remediation import (
     REMEDIATION_CODES,
@@ -14,46 +15,10 @@ from layerscope.core.remediation import (
     remediation_for,
 )
 
-# Every code of FINDINGS.md, listed literally: the catalogue is the JSON contract.
-PER_LAYER_CODES = (
-    "unreachable",
-    "not_tls",
-    "handshake_failed",
-    "expired",
-    "expiring_soon",
-    "not_yet_valid",
-    "hostname_mismatch",
-    "self_signed",
-    "untrusted_root",
-    "private_ca",
-    "incomplete_chain",
-    "wrong_order",
-    "root_in_chain",
-    "unrelated_cert_in_chain",
-    "expired_intermediate",
-    "weak_signature",
-    "weak_key",
-    "default_cert_without_sni",
-    "trust_store_dependent",
-    "ocsp_staple_missing",
-    "ocsp_staple_invalid",
-    "revoked",
-)
-CROSS_LAYER_CODES = (
-    "stale_edge",
-    "edge_ahead_of_origin",
-    "edges_disagree",
-    "chain_differs_from_origin",
-    "key_differs",
-    "san_differs",
-    "cdn_managed_certificate",
-)
-HTTP_CODES = (
-    "mixed_content",
-    "csp_upgrade_insecure",
-    "hsts_missing",
-    "http_differs",
-)
+# Every code of the catalogue (layerscope/core/codes.py, docs/findings.md): the JSON contract.
+PER_LAYER_CODES = codes_of_scope("layer")
+CROSS_LAYER_CODES = codes_of_scope("site")
+HTTP_CODES = codes_of_scope("http")
 ALL_CODES = PER_LAYER_CODES + CROSS_LAYER_CODES + HTTP_CODES
 
 # Codes whose fix happens where the certificate is served: on the layer's own side only.
@@ -76,6 +41,7 @@ SERVED_AT_LAYER_CODES = (
     "ocsp_staple_missing",
     "ocsp_staple_invalid",
     "revoked",
+    "unparseable_certificate",
     "chain_differs_from_origin",
     "san_differs",
     "hsts_missing",
@@ -127,9 +93,10 @@ def arg_after(command: str, flag: str) -> str:
 
 
 def test_every_findings_code_has_specific_remediation() -> None:
-    """REMEDIATION_CODES is exactly the FINDINGS.md catalogue."""
+    """REMEDIATION_CODES is exactly the catalogue of finding codes."""
     assert set(ALL_CODES) == REMEDIATION_CODES
     assert len(ALL_CODES) == len(set(ALL_CODES))
+    assert set(SERVED_AT_LAYER_CODES) <= CODES
 
 
 @pytest.mark.parametrize("code", ALL_CODES)

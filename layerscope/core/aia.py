@@ -27,6 +27,8 @@ from .model import CertFacts
 if TYPE_CHECKING:
     import httpx
 
+    from .hosts import HostLookup
+
 _ACCEPT = "application/pkix-cert, application/pkcs7-mime, application/x-x509-ca-cert, */*"
 
 
@@ -76,8 +78,11 @@ class AiaFetcher:
     """Downloads AIA ``caIssuers`` URLs, once per URL for the fetcher's lifetime (one run).
 
     ``client`` is the HTTP transport (an ``httpx.AsyncClient``); by default a short-lived
-    client is made for each download. Whatever the client's own timeouts, each download is
-    bounded as a whole by ``timeout`` seconds and ``max_bytes`` bytes.
+    client is made for each download. ``lookup`` resolves the URLs' host names for that
+    default client (the site's resolvers; None: the system resolver); a name it cannot
+    resolve is an error, never a fallback. Whatever the client's own timeouts, each
+    download (name lookups included) is bounded as a whole by ``timeout`` seconds and
+    ``max_bytes`` bytes.
 
     Attributes:
         timeout: seconds allowed for one whole download.
@@ -91,11 +96,13 @@ class AiaFetcher:
         timeout: float = 5.0,
         max_bytes: int = 64 * 1024,
         client: httpx.AsyncClient | None = None,
+        lookup: HostLookup | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.errors: list[tuple[str, str]] = []
         self._client = client
+        self._lookup = lookup
         self._cache: dict[str, asyncio.Task[list[CertFacts]]] = {}
 
     async def issuers(self, cert: CertFacts) -> list[tuple[CertFacts, str]]:
@@ -196,15 +203,23 @@ class AiaFetcher:
             raise _Failed(f"AIA {url} skipped: only http and https URLs are fetched")
         import httpx
 
+        from .pinned import PinnedTransport, UnresolvedHost
+
         try:
             async with asyncio.timeout(self.timeout):
                 if self._client is not None:
                     return await self._get(self._client, url)
+                # with the site's resolvers, every hop (redirects too) is resolved by them
+                transport = PinnedTransport(self._lookup) if self._lookup is not None else None
                 # httpx's per-operation timeouts a bit longer: the overall deadline decides
-                async with httpx.AsyncClient(timeout=self.timeout + 1) as client:
+                async with httpx.AsyncClient(
+                    timeout=self.timeout + 1, transport=transport
+                ) as client:
                     return await self._get(client, url)
         except _Failed:
             raise
+        except UnresolvedHost as exc:
+            raise _Failed(f"AIA {url} could not be fetched: no address ({exc})") from exc
         except TimeoutError as exc:
             raise _Failed(f"AIA {url} timed out after {self.timeout:g}s") from exc
         except httpx.InvalidURL as exc:

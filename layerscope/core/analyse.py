@@ -6,20 +6,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from .certs import weak_hash, weak_key
+from .analyse_chain import chain_findings, refusal_finding, rule_violations
+from .analyse_parse import parse_findings
 from .model import (
     CertFacts,
-    ChainAnalysis,
     ErrorKind,
     Finding,
     Layer,
     OcspResult,
     OcspState,
-    PathStatus,
     ProbeError,
     Severity,
 )
 from .names import covers
+from .verify import whole_second
 
 UNREACHABLE_KINDS = frozenset(
     {
@@ -74,8 +74,22 @@ def expiry_severity(days_left: float, th: Thresholds) -> Severity | None:
 
 
 def leaf_is_valid(leaf: CertFacts, at: dt.datetime) -> bool:
-    """``at`` lies within the leaf's validity period."""
-    return leaf.not_before <= at <= leaf.not_after
+    """``at`` lies within the leaf's validity period (to the second: a certificate is valid
+    through the last second of its notAfter)."""
+    return leaf.not_before <= whole_second(at) <= leaf.not_after
+
+
+def _ago(seconds: float) -> str:
+    """A duration in the unit people read at a glance: "40 seconds", "3 hours", "2.5 days"."""
+    s = abs(seconds)
+    if s < 120:
+        n = round(s)
+        return f"{n} second{'' if n == 1 else 's'}"
+    if s < 7200:
+        return f"{round(s / 60)} minutes"
+    if s < 172800:
+        return f"{round(s / 3600)} hours"
+    return f"{s / 86400:.1f} days"
 
 
 def _error_finding(layer: Layer) -> Finding:
@@ -98,34 +112,38 @@ def _error_finding(layer: Layer) -> Finding:
 
 def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
     """Findings for one layer; ``host`` is the A-label site name certificates must cover."""
+    unparsed = parse_findings(layer)
     if not layer.probe.ok:
-        return [_error_finding(layer)]
+        # a leaf that cannot be parsed was served: that, not "no certificate", is the news
+        return unparsed if unparsed and layer.probe.error is None else [_error_finding(layer)]
     leaf = layer.probe.chain[0]
     here = (layer.address,)
-    out: list[Finding] = []
+    out: list[Finding] = unparsed
 
     def add(code: str, severity: Severity, summary: str, **evidence: Any) -> None:
         out.append(Finding(code, severity, here, summary, evidence))
 
-    at = th.at
+    at = whole_second(th.at)
+    chain = layer.chain
+    violations = rule_violations(chain, at) if chain is not None else ()
     if leaf.not_after < at:
-        days = (at - leaf.not_after).total_seconds() / 86400
+        seconds = (at - leaf.not_after).total_seconds()
         add(
             "expired",
             Severity.CRITICAL,
-            f"the certificate expired {days:.1f} days ago ({_iso(leaf.not_after)})",
+            f"the certificate expired {_ago(seconds)} ago ({_iso(leaf.not_after)})",
             not_after=_iso(leaf.not_after),
-            days_ago=round(days, 2),
+            days_ago=round(seconds / 86400, 6),
             **_cert_ref(leaf),
         )
     elif leaf.not_before > at:
-        days = (leaf.not_before - at).total_seconds() / 86400
+        seconds = (leaf.not_before - at).total_seconds()
         add(
             "not_yet_valid",
             Severity.CRITICAL,
-            f"the certificate is valid only from {_iso(leaf.not_before)} (in {days:.1f} days)",
+            f"the certificate is valid only from {_iso(leaf.not_before)} (in {_ago(seconds)})",
             not_before=_iso(leaf.not_before),
-            days_until=round(days, 2),
+            days_until=round(seconds / 86400, 6),
             **_cert_ref(leaf),
         )
     else:
@@ -135,7 +153,7 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
             add(
                 "expiring_soon",
                 severity,
-                f"the certificate expires in {days_left:.1f} days ({_iso(leaf.not_after)})",
+                f"the certificate expires in {_ago(days_left * 86400)} ({_iso(leaf.not_after)})",
                 not_after=_iso(leaf.not_after),
                 days_left=round(days_left, 2),
                 warn_days=th.warn_days,
@@ -143,7 +161,9 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
                 **_cert_ref(leaf),
             )
 
-    if not covers(leaf.sans, host):
+    no_san = any(v.code in ("san_missing", "empty_name") and v.evidence.get("field") != "issuer"
+                 and v.evidence.get("sha256") == leaf.sha256 for v in violations)
+    if not no_san and not covers(leaf.sans, host):
         names = list(leaf.sans[:50])
         add(
             "hostname_mismatch",
@@ -156,164 +176,10 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
             common_name=leaf.common_name,
         )
 
-    chain = layer.chain
     if chain is not None:
-        out.extend(_chain_findings(layer, chain, th))
+        out.extend(chain_findings(layer, chain, violations))
+        out.extend(refusal_finding(layer, chain, out))
     out.extend(_sni_findings(layer, host))
-    return out
-
-
-def _chain_findings(layer: Layer, chain: ChainAnalysis, th: Thresholds) -> list[Finding]:
-    here = (layer.address,)
-    served = layer.probe.chain
-    leaf = served[0]
-    out: list[Finding] = []
-
-    def add(code: str, severity: Severity, summary: str, **evidence: Any) -> None:
-        out.append(Finding(code, severity, here, summary, evidence))
-
-    status = chain.status
-    top = chain.path[-1]
-    if status is PathStatus.SELF_SIGNED:
-        add(
-            "self_signed",
-            Severity.CRITICAL,
-            "the certificate is self-signed: no browser trusts it",
-            **_cert_ref(leaf),
-        )
-    elif status is PathStatus.UNTRUSTED_ROOT:
-        root = top.subject if top.self_issued else chain.missing_issuer
-        summary = (
-            f"the chain ends at the root '{root}', which is not in the trust store"
-            if top.self_issued
-            else f"the chain stops at the issuer '{root}': it is neither sent nor in the "
-            "trust store (a private root, or a missing intermediate)"
-        )
-        add(
-            "untrusted_root",
-            Severity.CRITICAL,
-            summary,
-            root=root,
-            root_sha256=top.sha256 if top.self_issued else None,
-            root_served=top.self_issued,
-        )
-    elif status is PathStatus.INCOMPLETE and chain.path_too_long:
-        add(
-            "untrusted_root",
-            Severity.CRITICAL,
-            f"no trusted root within {len(chain.path)} certificates: the chain is longer than "
-            "clients follow (they give up and call it untrusted)",
-            root=chain.missing_issuer,
-            root_sha256=None,
-            root_served=False,
-            path_length=len(chain.path),
-            served=len(served),
-        )
-    elif status is PathStatus.INCOMPLETE:
-        add(
-            "incomplete_chain",
-            Severity.CRITICAL,
-            f"the server sends no issuer for '{chain.missing_issuer}' and it could not be "
-            "found anywhere",
-            missing=[chain.missing_issuer],
-            found=[],
-            missing_issuer=chain.missing_issuer,
-        )
-    if chain.missing and chain.anchored:
-        names = [c.subject for c, _src in chain.missing]
-        add(
-            "incomplete_chain",
-            Severity.CRITICAL,
-            f"the server does not send the intermediate {', '.join(names)}; clients that "
-            "do not already have it call the certificate untrusted",
-            missing=names,
-            found=[
-                {"subject": c.subject, "sha256": c.sha256, "source": src}
-                for c, src in chain.missing
-            ],
-        )
-    if status is PathStatus.PRIVATE:
-        add(
-            "private_ca",
-            Severity.INFO,
-            f"trusted only thanks to the extra CA '{top.subject}': browsers without it "
-            "call the certificate untrusted",
-            root=top.subject,
-            root_sha256=top.sha256,
-        )
-    if not chain.in_order:
-        add(
-            "wrong_order",
-            Severity.WARNING,
-            "the certificates are not sent leaf first, then each issuer in turn",
-            served_order=[c.subject for c in served],
-            expected_order=[c.subject for c in chain.path if not c.self_issued or c is leaf],
-        )
-    if chain.root_served:
-        add(
-            "root_in_chain",
-            Severity.INFO,
-            f"the server also sends the root '{top.subject}'",
-            root=top.subject,
-            root_sha256=top.sha256,
-        )
-    if chain.unrelated:
-        add(
-            "unrelated_cert_in_chain",
-            Severity.WARNING,
-            "the server sends certificates that are not on the path: "
-            + ", ".join(c.subject for c in chain.unrelated),
-            unrelated=[_cert_ref(c) for c in chain.unrelated],
-        )
-    for cert in chain.intermediates:
-        if cert.not_after < th.at:
-            add(
-                "expired_intermediate",
-                Severity.CRITICAL,
-                f"the intermediate '{cert.subject}' expired on {_iso(cert.not_after)}",
-                not_after=_iso(cert.not_after),
-                **_cert_ref(cert),
-            )
-    weak_sigs = [c for c in (leaf, *chain.intermediates) if weak_hash(c)]
-    if weak_sigs:
-        add(
-            "weak_signature",
-            Severity.CRITICAL,
-            "signed with a broken hash: "
-            + ", ".join(f"'{c.subject}' ({c.signature_algorithm})" for c in weak_sigs),
-            certificates=[
-                {**_cert_ref(c), "signature_algorithm": c.signature_algorithm} for c in weak_sigs
-            ],
-        )
-    weak_keys = [c for c in (leaf, *chain.intermediates) if weak_key(c)]
-    if weak_keys:
-        add(
-            "weak_key",
-            Severity.WARNING,
-            "key too small: "
-            + ", ".join(f"'{c.subject}' ({c.key_type} {c.key_bits} bits)" for c in weak_keys),
-            certificates=[
-                {**_cert_ref(c), "key_type": c.key_type, "key_bits": c.key_bits} for c in weak_keys
-            ],
-        )
-    if chain.alt_status is not None and chain.anchored != (
-        chain.alt_status in (PathStatus.TRUSTED, PathStatus.PRIVATE)
-    ):
-        verdict = (
-            f"trusted by the main trust store but not by {chain.alt_store}"
-            if chain.anchored
-            else f"not trusted by the main trust store, but trusted by {chain.alt_store}"
-        )
-        add(
-            "trust_store_dependent",
-            Severity.WARNING,
-            f"{verdict} (root '{top.subject}'): clients with an older or different store "
-            "call it untrusted",
-            root=top.subject,
-            alt_store=chain.alt_store,
-            status=status.value,
-            alt_status=chain.alt_status.value,
-        )
     return out
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import re
 import warnings
+from collections import Counter
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -13,22 +15,100 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
 
+from . import der as asn1
 from .model import CertFacts
 
 
 class CertificateError(ValueError):
-    """The bytes are not a certificate we can read."""
+    """The bytes are not a certificate we can read.
+
+    Attributes:
+        reason: why, as one short sentence without the raw bytes (the message may add
+            context, e.g. "not a readable X.509 certificate: <reason>").
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+# what cryptography raises for a certificate OpenSSL accepts but it refuses
+_PARSE_ERRORS = (
+    ValueError,
+    TypeError,
+    x509.InvalidVersion,
+    x509.DuplicateExtension,
+    x509.UnsupportedGeneralNameType,
+)
+#: Extensions examined one by one when a certificate's extensions cannot be parsed (more
+#: than that, from a peer, is taken as unparseable rather than worked through).
+MAX_EXTENSIONS = 100
+_PARSE_KIND = re.compile(r"ParseError \{ kind: ([A-Za-z]+)")
+_PARSE_LOCATION = re.compile(r"location: \[([^\]]{0,300})\]")
+
+
+def _short(text: str, limit: int = 120) -> str:
+    """One line of printable ASCII, at most ``limit`` characters (untrusted text)."""
+    clean = " ".join("".join(ch if " " <= ch <= "~" else "?" for ch in text).split())
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
+
+
+def _words(identifier: str) -> str:
+    """``UnexpectedTag`` -> ``unexpected tag``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", identifier).lower()
+
+
+def extension_name(oid: str) -> str:
+    """cryptography's name of an extension OID ("subjectAltName"), else the dotted OID."""
+    try:
+        name = getattr(x509.ObjectIdentifier(oid), "_name", "")
+    except ValueError:
+        return oid
+    return oid if not name or name == "Unknown OID" else str(name)
+
+
+def parse_reason(exc: BaseException) -> str:
+    """Why cryptography refused a certificate, as one short sentence without raw bytes."""
+    if isinstance(exc, x509.InvalidVersion):
+        value = exc.parsed_version
+        if value == 1:
+            return "X.509 version value 1 (v2): cryptography parses only v1 and v3 certificates"
+        shown = str(value) if 0 <= value < 1000 else "out of range"
+        return f"invalid X.509 version value {shown} (v1 to v3 are the values 0 to 2)"
+    if isinstance(exc, x509.DuplicateExtension):
+        oid = exc.oid.dotted_string
+        return f"the {extension_name(oid)} extension ({oid}) appears more than once"
+    text = str(exc)
+    kind = _PARSE_KIND.search(text)
+    if kind is not None:
+        where = _PARSE_LOCATION.search(text)
+        place = ""
+        if where is not None:
+            steps = [s.strip().strip('"') for s in where.group(1).split(",")]
+            steps = [s for s in steps if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_:]{0,60}", s)]
+            place = f" in {' / '.join(steps[:4])}" if steps else ""
+        return f"malformed DER: {_words(kind.group(1))}{place}"
+    return _short(text) or type(exc).__name__
+
+
+def _load(der: bytes) -> x509.Certificate:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return x509.load_der_x509_certificate(der)
 
 
 @functools.lru_cache(maxsize=4096)
 def load(der: bytes) -> x509.Certificate:
-    """Parse DER bytes (cached: the same certificate is served by many layers)."""
+    """Parse DER bytes (cached: the same certificate is served by many layers).
+
+    cryptography reads extensions lazily: a certificate with a malformed extension loads,
+    and only ``.extensions`` (or the verifier) refuses it.
+    """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return x509.load_der_x509_certificate(der)
-    except ValueError as exc:
-        raise CertificateError(f"not a readable X.509 certificate: {exc}") from exc
+        return _load(der)
+    except _PARSE_ERRORS as exc:
+        reason = parse_reason(exc)
+        raise CertificateError(f"not a readable X.509 certificate: {reason}", reason) from exc
 
 
 def _name(value: x509.Name) -> str:
@@ -115,10 +195,85 @@ def _signature(cert: x509.Certificate) -> tuple[str, str]:
     return name, algo.name if algo is not None else ""
 
 
+def _extension_error(cert: asn1.Certificate, ext: asn1.Extension) -> str | None:
+    """Why cryptography refuses ``ext`` (tried alone in a copy of ``cert``), or None."""
+    try:
+        _load(cert.with_extensions([ext]).to_der()).extensions  # noqa: B018 - parse it
+    except _PARSE_ERRORS as exc:
+        return parse_reason(exc)
+    return None
+
+
+def _without_bad_extensions(
+    der: bytes, cause: BaseException
+) -> tuple[x509.Certificate, tuple[tuple[str, str, str], ...]]:
+    """A copy of the certificate without the extensions cryptography refuses (each tried
+    alone; of a repeated extension only the first is kept), and what was left out.
+
+    The copy's signature no longer matches: it is only read, never verified.
+    """
+    why = parse_reason(cause)
+    try:
+        parts = asn1.certificate(der)
+        exts = parts.extensions
+    except asn1.DerError as exc:
+        raise CertificateError(f"the extensions cannot be read: {why} ({exc})", why) from exc
+    if len(exts) > MAX_EXTENSIONS:
+        raise CertificateError(
+            f"the extensions cannot be read: {why} ({len(exts)} extensions)", why
+        )
+    counts = Counter(e.oid for e in exts)
+    keep: list[asn1.Extension] = []
+    bad: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for ext in exts:
+        name = extension_name(ext.oid)
+        if ext.oid in seen:
+            entry = (name, ext.oid, f"the {name} extension appears {counts[ext.oid]} times")
+            if entry not in bad:
+                bad.append(entry)
+            continue
+        seen.add(ext.oid)
+        error = _extension_error(parts, ext)
+        if error is None:
+            keep.append(ext)
+        else:
+            bad.append((name, ext.oid, error))
+    if not bad:
+        raise CertificateError(f"the extensions cannot be read: {why}", why)
+    try:
+        copy = _load(parts.with_extensions(keep).to_der())
+        copy.extensions  # noqa: B018 - parse now, not later in some renderer
+    except _PARSE_ERRORS as exc:
+        reason = parse_reason(exc)
+        raise CertificateError(f"the extensions cannot be read: {reason}", reason) from exc
+    return copy, tuple(bad)
+
+
 @functools.lru_cache(maxsize=4096)
 def facts(der: bytes) -> CertFacts:
-    """Everything the analysis and the renderers need to know about one certificate."""
+    """Everything the analysis and the renderers need to know about one certificate.
+
+    Raises CertificateError when cryptography cannot parse it. A certificate whose
+    extensions cannot all be parsed is read without the bad ones, which are listed in
+    ``malformed_extensions`` (its SANs are not silently lost for one broken extension).
+    """
     cert = load(der)
+    malformed: tuple[tuple[str, str, str], ...] = ()
+    try:
+        cert.extensions  # noqa: B018 - eagerly: lazily a failure would look like "absent"
+    except _PARSE_ERRORS as exc:
+        cert, malformed = _without_bad_extensions(der, exc)
+    try:
+        return _facts(der, cert, malformed)
+    except _PARSE_ERRORS as exc:
+        reason = parse_reason(exc)
+        raise CertificateError(f"not a readable X.509 certificate: {reason}", reason) from exc
+
+
+def _facts(
+    der: bytes, cert: x509.Certificate, malformed: tuple[tuple[str, str, str], ...]
+) -> CertFacts:
     with warnings.catch_warnings():
         # over-long name attributes make cryptography warn on every read: not for users
         warnings.simplefilter("ignore")
@@ -145,6 +300,7 @@ def facts(der: bytes) -> CertFacts:
             self_issued=subject == issuer,
             aia_issuers=aia_issuers,
             ocsp_urls=ocsp_urls,
+            malformed_extensions=malformed,
         )
 
 
@@ -219,18 +375,21 @@ def load_pem_bundle(data: bytes) -> list[CertFacts]:
             # real bundles hold old roots cryptography warns about (e.g. a zero serial)
             warnings.simplefilter("ignore")
             certs = x509.load_pem_x509_certificates(data)
-    except ValueError as exc:
-        raise CertificateError(f"no PEM certificates could be read: {exc}") from exc
+    except _PARSE_ERRORS as exc:
+        raise CertificateError(f"no PEM certificates could be read: {parse_reason(exc)}") from exc
     return [facts(c.public_bytes(serialization.Encoding.DER)) for c in certs]
 
 
 __all__ = [
+    "MAX_EXTENSIONS",
     "CertificateError",
+    "extension_name",
     "facts",
     "is_self_signed",
     "issued_by",
     "load",
     "load_pem_bundle",
+    "parse_reason",
     "utc",
     "weak_hash",
     "weak_key",

@@ -30,8 +30,9 @@ def _iso(value: dt.datetime) -> str:
 
 
 def good_leaf(layer: Layer, host: str, at: dt.datetime) -> bool:
-    """The layer serves a leaf that is valid at ``at``, chains to a trusted root and covers
-    ``host`` (a missing intermediate does not make the leaf itself wrong)."""
+    """The layer serves a leaf that is valid at ``at``, covers ``host`` and that the verifier
+    accepts once its chain is complete (a missing intermediate does not make the leaf itself
+    wrong; a refused one does)."""
     leaf = layer.leaf
     return (
         layer.probe.ok
@@ -40,6 +41,7 @@ def good_leaf(layer: Layer, host: str, at: dt.datetime) -> bool:
         and covers(leaf.sans, host)
         and layer.chain is not None
         and layer.chain.anchored
+        and layer.chain.completed_ok
     )
 
 
@@ -201,7 +203,7 @@ def _stale(layer: Layer, leaf: CertFacts, ref: CertFacts, th: Thresholds) -> Fin
         not leaf_is_valid(leaf, th.at)
         or leaf.days_left(th.at) <= th.crit_days
         or layer.chain is None
-        or not layer.chain.anchored
+        or not layer.chain.completed_ok
     )
     return Finding(
         "stale_edge",
@@ -264,7 +266,7 @@ def _chain_differs(layers: list[Layer], reference: Reference) -> list[Finding]:
         chain = ly.chain
         if ly is ref_layer or chain is None:
             continue
-        if chain.status not in (PathStatus.TRUSTED, PathStatus.PRIVATE, PathStatus.UNTRUSTED_ROOT):
+        if chain.built not in (PathStatus.TRUSTED, PathStatus.PRIVATE, PathStatus.UNTRUSTED_ROOT):
             continue
         leaf = _leaf(ly)
         same = leaf.sha256 == ref.sha256 or (
@@ -273,7 +275,7 @@ def _chain_differs(layers: list[Layer], reference: Reference) -> list[Finding]:
         inter = [c.sha256 for c in chain.intermediates]
         if not same or inter == ref_inter:
             continue
-        breaks = not chain.anchored and ref_chain.anchored
+        breaks = not chain.completed_ok and ref_chain.completed_ok
         out.append(
             Finding(
                 "chain_differs_from_origin",

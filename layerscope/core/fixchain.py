@@ -9,19 +9,15 @@ when a browser-like client would accept it for the site at the evaluation time.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.verification import PolicyBuilder, Store
 
 from .certs import is_self_signed, load
 from .model import CertFacts, ChainAnalysis, PathStatus
-from .names import is_ip
 from .trust import TrustStore, analyse_chain
+from .verify import verify
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ def _refuse(message: str) -> FullChain:
 
 def _why_not_anchored(analysis: ChainAnalysis, leaf: CertFacts) -> str:
     top = analysis.path[-1] if analysis.path else leaf
-    if analysis.status is PathStatus.SELF_SIGNED:
+    if analysis.built is PathStatus.SELF_SIGNED:
         return (
             f"the leaf '{leaf.subject}' is self-signed: no chain can make it trusted; "
             "a certificate from a CA in the trust store is needed"
@@ -67,32 +63,6 @@ def _why_not_anchored(analysis: ChainAnalysis, leaf: CertFacts) -> str:
     return (
         f"the intermediate '{wanted}' could not be found (not sent, not on other layers, {where})"
     )
-
-
-def _verify(
-    chain: Sequence[CertFacts],
-    roots: Sequence[CertFacts],
-    host: str,
-    at: dt.datetime,
-) -> str:
-    """Why cryptography's verifier refuses ``chain`` for ``host`` at ``at`` ("" if it accepts)."""
-    if not roots:
-        return "the trust store is empty"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # old roots in real bundles make cryptography warn
-            subject: x509.GeneralName
-            if is_ip(host):
-                subject = x509.IPAddress(ipaddress.ip_address(host.strip("[]")))
-            else:
-                subject = x509.DNSName(host)
-            store = Store([load(r.der) for r in roots])
-            verifier = PolicyBuilder().store(store).time(at).build_server_verifier(subject)
-            verifier.verify(load(chain[0].der), [load(c.der) for c in chain[1:]])
-    except Exception as exc:  # the verifier raises several types; all mean "refused"
-        # drop the repr of the certificate cryptography appends: long and no help to people
-        return (str(exc) or type(exc).__name__).split(" (encountered processing")[0]
-    return ""
 
 
 def _validity_problem(leaf: CertFacts, at: dt.datetime) -> str:
@@ -153,7 +123,7 @@ def build_fullchain(
     # the anchor (last on an anchored path) stays out: clients have it, sending it wastes
     # bytes and can break cross-signed paths
     chain = analysis.path[:-1] if len(analysis.path) > 1 else analysis.path
-    reason = _verify(chain, (*store.roots, *extra), host, at)
+    reason = verify(chain[0], chain[1:], (*store.roots, *extra), host, at).error
     if reason:
         problem = _validity_problem(leaf, at)
         prefix = f"{problem}: " if problem else ""

@@ -14,6 +14,7 @@ from .analyse_http import http_differs, http_findings
 from .cdn import cdn_from_names
 from .compare import choose_reference, compare_layers
 from .discovery import discover
+from .hosts import HostLookup, ResolverLookup
 from .model import (
     CertFacts,
     Discovery,
@@ -226,8 +227,11 @@ async def inspect(
     at = options.at or started
     probed = await asyncio.gather(*(run(t) for t in targets))
     aia_errors: list[tuple[str, str]] = []
-    layers = await _analyse_chains(probed, ascii_host, at, stores, options, aia_errors)
-    layers = await _revocation(layers, at, options)
+    lookup = _host_lookup(options, discover_fn)
+    layers = await _analyse_chains(
+        probed, ascii_host, at, stores, options, aia_errors, lookup=lookup
+    )
+    layers = await _revocation(layers, at, options, lookup=lookup)
     th = Thresholds(at, options.warn_days, options.crit_days)
     findings: list[Finding] = []
     for layer in layers:
@@ -293,6 +297,20 @@ async def _page(target: _Target, host: str, options: CheckOptions) -> HttpResult
     )
 
 
+def _host_lookup(options: CheckOptions, discover_fn: DiscoverFn) -> HostLookup | None:
+    """How the hosts of AIA and OCSP URLs are resolved: with the site's ``--resolver``s
+    (never the system resolver then), else None: the system resolver, as browsers do."""
+    if not options.resolvers:
+        return None
+    # half the fetch's deadline: a silent resolver is reported as such, not as a slow fetch
+    return ResolverLookup(
+        options.resolvers,
+        family=options.family,
+        timeout=options.timeout / 2,
+        discover_fn=discover_fn,
+    )
+
+
 def _needs_aia(layer: Layer) -> bool:
     chain = layer.chain
     if chain is None or chain.anchored or not chain.path:
@@ -308,6 +326,8 @@ async def _analyse_chains(
     stores: Stores,
     options: CheckOptions,
     aia_errors: list[tuple[str, str]],
+    *,
+    lookup: HostLookup | None = None,
 ) -> list[Layer]:
     """Path analysis per layer, filling gaps from the other layers' chains, then (for
     layers still missing an issuer) from the AIA caIssuers URLs."""
@@ -335,7 +355,7 @@ async def _analyse_chains(
         return out
     from .aia import AiaFetcher  # httpx only when something is missing
 
-    fetcher = AiaFetcher(timeout=options.timeout)
+    fetcher = AiaFetcher(timeout=options.timeout, lookup=lookup)
     anchors = [*stores.main.roots, *stores.extra]
     found = await asyncio.gather(
         *(
@@ -350,15 +370,22 @@ async def _analyse_chains(
     return out
 
 
-async def _revocation(layers: list[Layer], at: dt.datetime, options: CheckOptions) -> list[Layer]:
-    """Judge stapled OCSP responses and ask the responders (once per distinct leaf)."""
+async def _revocation(
+    layers: list[Layer],
+    at: dt.datetime,
+    options: CheckOptions,
+    *,
+    lookup: HostLookup | None = None,
+) -> list[Layer]:
+    """Judge stapled OCSP responses and ask the responders (once per distinct leaf),
+    their host names resolved by ``lookup`` (None: the system resolver)."""
     if not any(ly.probe.ok and ly.leaf is not None and ly.leaf.ocsp_urls for ly in layers) and (
         not any(ly.probe.ocsp_staple for ly in layers)
     ):
         return layers
     from .ocsp import OcspChecker, judge_staple
 
-    checker = OcspChecker(timeout=options.timeout)
+    checker = OcspChecker(timeout=options.timeout, lookup=lookup)
 
     async def one(layer: Layer) -> Layer:
         leaf = layer.leaf

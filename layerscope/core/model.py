@@ -96,6 +96,9 @@ class CertFacts:
         self_issued: subject equals issuer.
         aia_issuers: caIssuers URLs from the AIA extension.
         ocsp_urls: OCSP responder URLs from the AIA extension.
+        malformed_extensions: (name or dotted OID, dotted OID, error) of each extension
+            that cannot be parsed or appears more than once; the other fields were read
+            without them (``der`` and ``sha256`` are still those of the certificate as sent).
     """
 
     der: bytes = field(repr=False)
@@ -116,6 +119,7 @@ class CertFacts:
     self_issued: bool
     aia_issuers: tuple[str, ...] = ()
     ocsp_urls: tuple[str, ...] = ()
+    malformed_extensions: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def short_id(self) -> str:
@@ -143,6 +147,26 @@ class ProbeError:
 
 
 @dataclass(frozen=True)
+class UnparsedCert:
+    """A served certificate that cannot be parsed (OpenSSL took it, cryptography refuses it).
+
+    Attributes:
+        position: 1-based position in the served chain, as sent.
+        total: how many certificates the layer sent.
+        sha256: SHA-256 fingerprint of the DER, lower-case hex.
+        error: why it cannot be parsed, one short sentence (never the raw bytes; still
+            untrusted text: it may describe what the peer sent).
+        der: the certificate exactly as sent.
+    """
+
+    position: int
+    total: int
+    sha256: str
+    error: str
+    der: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ProbeResult:
     """One TLS handshake to one layer.
 
@@ -150,13 +174,16 @@ class ProbeResult:
         address: IP address connected to.
         port: TCP port.
         sni: server name sent, or None for the handshake without SNI.
-        chain: the served chain, exactly in the order sent (leaf first as sent).
+        chain: the served certificates that could be parsed, in the order sent (leaf first
+            as sent); empty when the first certificate sent cannot be parsed (the
+            intermediates alone are never taken for a leaf).
         protocol: negotiated protocol, e.g. "TLSv1.3".
         cipher: negotiated cipher suite.
         handshake_ms: time from TCP connect to finished handshake.
         connect_ms: time to establish TCP.
         ocsp_staple: raw stapled OCSP response, if the server sent one.
         error: why no chain was captured, or None on success.
+        unparsed: served certificates that cannot be parsed, in the order sent.
     """
 
     address: str
@@ -169,23 +196,30 @@ class ProbeResult:
     connect_ms: float = 0.0
     ocsp_staple: bytes | None = field(default=None, repr=False)
     error: ProbeError | None = None
+    unparsed: tuple[UnparsedCert, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """True when a handshake completed and a leaf was received."""
+        """True when a handshake completed and a leaf was received (and could be parsed)."""
         return self.error is None and bool(self.chain)
 
     @property
     def leaf(self) -> CertFacts | None:
-        """The first certificate sent, when any."""
+        """The first certificate sent, when any (and it could be parsed)."""
         return self.chain[0] if self.chain else None
 
 
 class PathStatus(enum.StrEnum):
-    """Where the certificate path built from a leaf ends."""
+    """Where the certificate path built from a leaf ends, and the layer's trust verdict.
+
+    ``TRUSTED`` and ``PRIVATE`` as a verdict mean the browser-grade verifier accepted the
+    served chain; ``REFUSED`` is a verdict only (the path reaches a trusted root by name and
+    signature, but the verifier refused the chain: the findings say why).
+    """
 
     TRUSTED = "trusted"  # at a root of the trust store
     PRIVATE = "private"  # at an --extra-ca root
+    REFUSED = "refused"  # anchored, but the verifier refused it
     UNTRUSTED_ROOT = "untrusted_root"  # at a self-signed root nobody trusts
     SELF_SIGNED = "self_signed"  # the leaf is its own issuer
     INCOMPLETE = "incomplete"  # an issuer is missing and could not be found
@@ -193,10 +227,13 @@ class PathStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ChainAnalysis:
-    """What path building found for one served chain.
+    """What path building and the verifier found for one served chain.
 
     Attributes:
-        status: where the path ends.
+        status: the layer's trust verdict: ``trusted``/``private`` only when the verifier
+            accepted the served chain as sent; ``incomplete`` when the path needs
+            certificates the layer did not send; ``refused`` when the path reaches a trusted
+            root but the verifier refused it; else where the path ends (``path_status``).
         path: certificates from the leaf to the last one found (root included when known).
         missing: certificates on the path that the layer did not send, with where they were
             found ("layer 127.0.0.1", "trust store", "AIA http://...").
@@ -211,6 +248,10 @@ class ChainAnalysis:
         alt_store: name of the alternative trust store.
         path_too_long: path building stopped at its length limit (a hostile or broken chain
             of dozens of certificates); ``missing_issuer`` is where it stopped.
+        path_status: where our own path builder ended (linking by name and signature only).
+        completed_ok: the verifier accepts the chain once the missing certificates are added
+            (equals ``verifier_ok`` when nothing is missing): the leaf itself is good.
+        anchor: the trust store's copy of the root the path ends at, when it reached one.
     """
 
     status: PathStatus
@@ -225,6 +266,9 @@ class ChainAnalysis:
     alt_status: PathStatus | None = None
     alt_store: str = ""
     path_too_long: bool = False
+    path_status: PathStatus | None = None
+    completed_ok: bool = False
+    anchor: CertFacts | None = None
 
     @property
     def intermediates(self) -> tuple[CertFacts, ...]:
@@ -235,8 +279,19 @@ class ChainAnalysis:
         return inner
 
     @property
+    def built(self) -> PathStatus:
+        """Where the path builder ended (``path_status``, or ``status`` for old values)."""
+        return self.path_status if self.path_status is not None else self.status
+
+    @property
     def anchored(self) -> bool:
-        """The path reaches a root we trust (store or extra CA)."""
+        """The path builder reached a root we trust (store or extra CA) by name and
+        signature; says nothing about the other rules (see ``trusted``)."""
+        return self.built in (PathStatus.TRUSTED, PathStatus.PRIVATE)
+
+    @property
+    def trusted(self) -> bool:
+        """The verdict: the verifier accepted the served chain as sent."""
         return self.status in (PathStatus.TRUSTED, PathStatus.PRIVATE)
 
 

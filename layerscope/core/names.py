@@ -48,8 +48,11 @@ def is_ip(value: str) -> bool:
 
 
 def name_matches(pattern: str, host: str) -> bool:
-    """Does one SAN entry cover ``host``? A wildcard covers exactly one left-most label."""
-    pattern = pattern.lower().rstrip(".")
+    """Does one SAN entry cover ``host``? As the Web PKI verifier decides: a wildcard covers
+    exactly one left-most label; a SAN with a trailing dot, a partial (``f*o``) or nested
+    wildcard covers nothing (``*.com`` is matched: the public-suffix rule is reported as
+    ``invalid_san``, not here)."""
+    pattern = pattern.lower()
     host = host.lower().rstrip(".")
     if is_ip(host):
         host = host.strip("[]")
@@ -61,8 +64,8 @@ def name_matches(pattern: str, host: str) -> bool:
     if not pattern.startswith("*."):
         return False
     suffix = pattern[2:]
-    if "*" in suffix or suffix.count(".") < 1:
-        return False  # "*.com"-like or nested wildcards never match
+    if "*" in suffix or not suffix or suffix.endswith("."):
+        return False  # nested wildcards never match
     first, _, rest = host.partition(".")
     return bool(first) and rest == suffix
 

@@ -31,6 +31,8 @@ from .model import CertFacts, OcspResult, OcspState
 if TYPE_CHECKING:
     import httpx
 
+    from .hosts import HostLookup
+
 CLOCK_SKEW = dt.timedelta(minutes=5)
 """How far in the future a response's thisUpdate may be before it counts as not yet valid."""
 
@@ -310,20 +312,32 @@ async def _post(client: httpx.AsyncClient, url: str, body: bytes, max_bytes: int
 
 
 async def _exchange(
-    url: str, body: bytes, *, timeout: float, max_bytes: int, client: httpx.AsyncClient | None
+    url: str,
+    body: bytes,
+    *,
+    timeout: float,
+    max_bytes: int,
+    client: httpx.AsyncClient | None,
+    lookup: HostLookup | None = None,
 ) -> bytes:
     """POST ``body`` to ``url`` within ``timeout``; raises :class:`_Failed` with the reason."""
     import httpx  # lazily: the ``check`` path must stay quick to start
+
+    from .pinned import PinnedTransport, UnresolvedHost
 
     try:
         async with asyncio.timeout(timeout):
             if client is not None:
                 return await _post(client, url, body, max_bytes)
+            # with the site's resolvers, the responder's host is resolved by them only
+            transport = PinnedTransport(lookup) if lookup is not None else None
             # httpx's per-operation timeouts a bit longer: the overall deadline decides
-            async with httpx.AsyncClient(timeout=timeout + 1) as own:
+            async with httpx.AsyncClient(timeout=timeout + 1, transport=transport) as own:
                 return await _post(own, url, body, max_bytes)
     except _Failed:
         raise
+    except UnresolvedHost as exc:
+        raise _Failed(f"the OCSP responder {url} could not be asked: no address ({exc})") from exc
     except (TimeoutError, httpx.TimeoutException) as exc:
         raise _Failed(f"the OCSP responder {url} did not answer within {timeout:g}s") from exc
     except httpx.ConnectError as exc:
@@ -340,14 +354,19 @@ async def query_responder(
     timeout: float = 5.0,
     max_bytes: int = 64 * 1024,
     client: httpx.AsyncClient | None = None,
+    lookup: HostLookup | None = None,
 ) -> OcspResult:
     """Ask the leaf's OCSP responder (its first AIA OCSP URL) about ``leaf``.
 
     POSTs a SHA-1 CertID request as ``application/ocsp-request``; ``timeout`` bounds the
-    whole exchange and ``max_bytes`` the answer. The answer is judged like a staple
-    (source = the URL). Anything that gives no usable answer (no URL, not http(s), timeout,
-    refused connection, HTTP error status, too large, not an OCSP response, an unsuccessful
-    OCSP status such as tryLater) is an ERROR result naming the URL. Never raises.
+    whole exchange (the responder's name lookup included) and ``max_bytes`` the answer.
+    ``lookup`` resolves the responder's host name when no ``client`` is given (the site's
+    resolvers; None: the system resolver); a name it cannot resolve is an ERROR result
+    naming the host and the resolvers, never a fallback to another resolver. The answer
+    is judged like a staple (source = the URL). Anything that gives no usable answer (no
+    URL, not http(s), timeout, refused connection, HTTP error status, too large, not an
+    OCSP response, an unsuccessful OCSP status such as tryLater) is an ERROR result naming
+    the URL. Never raises.
     """
     if not leaf.ocsp_urls:
         return _error("", "the certificate names no OCSP responder (no AIA OCSP URL)")
@@ -365,7 +384,9 @@ async def query_responder(
             .build()
             .public_bytes(serialization.Encoding.DER)
         )
-        answer = await _exchange(url, request, timeout=timeout, max_bytes=max_bytes, client=client)
+        answer = await _exchange(
+            url, request, timeout=timeout, max_bytes=max_bytes, client=client, lookup=lookup
+        )
         verdict = _judge(answer, leaf, issuer, at, source=url, what=f"the OCSP response from {url}")
     except _Failed as exc:
         return _error(url, str(exc))
@@ -388,7 +409,7 @@ class OcspChecker:
     The cache is keyed by (leaf SHA-256, issuer SHA-256) and holds the query in flight, so
     concurrent checks of the same leaf wait for the same answer. Errors are cached too: a
     dead responder is asked once, not once per edge. One checker serves one run on one
-    event loop.
+    event loop. ``client`` and ``lookup`` are passed to :func:`query_responder`.
     """
 
     def __init__(
@@ -397,10 +418,12 @@ class OcspChecker:
         timeout: float = 5.0,
         max_bytes: int = 64 * 1024,
         client: httpx.AsyncClient | None = None,
+        lookup: HostLookup | None = None,
     ) -> None:
         self._timeout = timeout
         self._max_bytes = max_bytes
         self._client = client
+        self._lookup = lookup
         self._cache: dict[tuple[str, str], asyncio.Future[OcspResult]] = {}
 
     async def check(self, leaf: CertFacts, issuer: CertFacts, *, at: dt.datetime) -> OcspResult:
@@ -416,6 +439,7 @@ class OcspChecker:
                     timeout=self._timeout,
                     max_bytes=self._max_bytes,
                     client=self._client,
+                    lookup=self._lookup,
                 )
             )
             self._cache[key] = pending

@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import errno
 import functools
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from OpenSSL import SSL
+from OpenSSL import SSL, crypto
 
 from .certs import CertificateError, facts
-from .model import CertFacts, ErrorKind, ProbeError, ProbeResult
+from .model import CertFacts, ErrorKind, ProbeError, ProbeResult, UnparsedCert
 
 Connector = Callable[[str, int], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
 """Opens a TCP connection; replaceable for tests of odd transports."""
@@ -96,9 +96,30 @@ def _classify_tls(exc: SSL.Error, first: bytes) -> tuple[ErrorKind, str]:
     return ErrorKind.TLS_ERROR, f"TLS handshake failed: {reason}"
 
 
-def _served_chain(conn: SSL.Connection) -> tuple[CertFacts, ...]:
-    chain = conn.get_peer_cert_chain(as_cryptography=True) or []
-    return tuple(facts(c.public_bytes(serialization.Encoding.DER)) for c in chain)
+def _served_chain(
+    conn: SSL.Connection,
+) -> tuple[tuple[CertFacts, ...], tuple[UnparsedCert, ...]]:
+    """The served certificates that parse, and those that do not, each in the order sent.
+
+    pyOpenSSL's own X509 objects give the DER without cryptography parsing it, so one
+    certificate cryptography refuses is a value instead of an exception for the whole
+    chain. When the first one (the leaf) cannot be parsed, no parsed one is returned: an
+    intermediate must never pass for the leaf.
+    """
+    served = [
+        crypto.dump_certificate(crypto.FILETYPE_ASN1, x) for x in conn.get_peer_cert_chain() or []
+    ]
+    parsed: list[CertFacts] = []
+    unparsed: list[UnparsedCert] = []
+    for position, der in enumerate(served, start=1):
+        try:
+            parsed.append(facts(der))
+        except CertificateError as exc:
+            sha256 = hashlib.sha256(der).hexdigest()
+            unparsed.append(UnparsedCert(position, len(served), sha256, exc.reason, der))
+    if unparsed and unparsed[0].position == 1:
+        parsed = []
+    return tuple(parsed), tuple(unparsed)
 
 
 def _fail(
@@ -151,7 +172,7 @@ async def probe(
                     conn.bio_write(data)
             _flush(conn, writer)
             done = time.perf_counter()
-            chain = _served_chain(conn)
+            chain, unparsed = _served_chain(conn)
             protocol = conn.get_protocol_version_name() or ""
             cipher = conn.get_cipher_name() or ""
     except TimeoutError:
@@ -188,8 +209,6 @@ async def probe(
     except SSL.Error as exc:
         kind, message = _classify_tls(exc, bytes(first))
         return _fail(address, port, sni, kind, message, started)
-    except CertificateError as exc:
-        return _fail(address, port, sni, ErrorKind.BAD_CERTIFICATE, str(exc), started)
     except ConnectionRefusedError:
         return _fail(
             address,
@@ -236,6 +255,7 @@ async def probe(
         handshake_ms=round((done - connected) * 1000, 1),
         connect_ms=round((connected - started) * 1000, 1),
         ocsp_staple=staple[0] if staple else None,
+        unparsed=unparsed,
     )
 
 

@@ -4,29 +4,25 @@ Two views of one served chain:
 
 * our own path builder links certificates by name and signature (``certs.issued_by``)
   and says *where* the path ends and *what* is off (order, missing, unrelated, root);
-* cryptography's verifier (``cryptography.x509.verification``) gives the browser-like
-  verdict for the served chain as-is. Its errors are vague ("candidates exhausted" for a
-  missing intermediate, an unknown root and a self-signed leaf alike), which is why the
-  causes come from the path builder.
+* cryptography's verifier (:mod:`layerscope.core.verify`) gives the verdict for the served
+  chain as-is: ``ChainAnalysis.status`` is ``trusted`` only when it accepts. Its errors are
+  vague ("candidates exhausted" for a missing intermediate, an unknown root and a
+  self-signed leaf alike), which is why the causes come from the path builder and the
+  rules of :mod:`layerscope.core.pathcheck`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import ipaddress
 import os
 import ssl
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cryptography import x509
-from cryptography.x509.verification import PolicyBuilder, Store
-
-from .certs import CertificateError, is_self_signed, issued_by, load, load_pem_bundle
+from .certs import CertificateError, is_self_signed, issued_by, load_pem_bundle
 from .model import CertFacts, ChainAnalysis, PathStatus
-from .names import is_ip
+from .verify import Verdict, verify
 
 MAX_PATH = 16  # longer paths are not followed (clients stop well before)
 
@@ -258,29 +254,26 @@ def _walk(
     return best[0]
 
 
-def _verifier_check(
-    served: Sequence[CertFacts],
-    roots: TrustStore,
-    extra: Sequence[CertFacts],
-    host: str,
-    at: dt.datetime,
-) -> tuple[bool, str]:
-    anchors = [load(r.der) for r in (*roots.roots, *extra)]
-    if not anchors:
-        return False, "the trust store is empty"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            subject: x509.GeneralName
-            if is_ip(host):
-                subject = x509.IPAddress(ipaddress.ip_address(host.strip("[]")))
-            else:
-                subject = x509.DNSName(host)
-            verifier = PolicyBuilder().store(Store(anchors)).time(at).build_server_verifier(subject)
-            verifier.verify(load(served[0].der), [load(c.der) for c in served[1:]])
-    except Exception as exc:  # the verifier raises several types; all mean "refused"
-        return False, str(exc) or type(exc).__name__
-    return True, ""
+def _anchor_of(
+    path: Sequence[CertFacts], roots: TrustStore, extra: Sequence[CertFacts]
+) -> CertFacts | None:
+    """The trust store's copy of the root ``path`` ends at (the verifier judges that one)."""
+    if not path:
+        return None
+    top = path[-1]
+    pool = [*roots.by_subject(top.subject), *(c for c in extra if c.subject == top.subject)]
+    same = [c for c in pool if c.spki_sha256 == top.spki_sha256]
+    return next((c for c in same if c.sha256 == top.sha256), same[0] if same else None)
+
+
+def _verdict(
+    built: PathStatus, verdict: Verdict, has_missing: bool, private: bool
+) -> PathStatus:
+    if verdict.ok:
+        return PathStatus.PRIVATE if private else PathStatus.TRUSTED
+    if built in (PathStatus.TRUSTED, PathStatus.PRIVATE):
+        return PathStatus.INCOMPLETE if has_missing else PathStatus.REFUSED
+    return built
 
 
 def analyse_chain(
@@ -316,23 +309,33 @@ def analyse_chain(
         for c, i, src in zip(walk.path, walk.served_idx, walk.sources, strict=True)
         if i is None and src != "trust store"
     )
-    verifier_ok, verifier_error = _verifier_check(served, store, extra, host, at)
+    anchors = (*store.roots, *extra)
+    verdict = verify(served[0], served[1:], anchors, host, at)
+    completed = verdict
+    if not verdict.ok and missing and walk.status in (PathStatus.TRUSTED, PathStatus.PRIVATE):
+        completed = verify(served[0], (*served[1:], *(c for c, _ in missing)), anchors, host, at)
+    anchor = _anchor_of(walk.path, store, extra)
+    extra_keys = {c.sha256 for c in extra} - {r.sha256 for r in store.roots}
+    private = bool(verdict.chain) and verdict.chain[-1] in extra_keys
     alt_status = None
     if alt_store is not None:
         alt_status = _walk(served, others, alt_store, extra).status
     return ChainAnalysis(
-        status=walk.status,
+        status=_verdict(walk.status, verdict, bool(missing), private),
         path=walk.path,
         missing=missing,
         missing_issuer=walk.missing_issuer,
         in_order=in_order,
         root_served=root_served,
         unrelated=unrelated,
-        verifier_ok=verifier_ok,
-        verifier_error=verifier_error,
+        verifier_ok=verdict.ok,
+        verifier_error=verdict.error,
         alt_status=alt_status,
         alt_store=alt_store.name if alt_store is not None else "",
         path_too_long=walk.too_long,
+        path_status=walk.status,
+        completed_ok=completed.ok,
+        anchor=anchor if walk.status in (PathStatus.TRUSTED, PathStatus.PRIVATE) else None,
     )
 
 

@@ -23,7 +23,16 @@ from .dns import DnsResponder
 from .loop import LoopThread
 from .pki import pem_bundle
 from .repository import Repository
-from .scenarios import CDN_ZONE, ZONE, LabPki, LabServices, SiteSpec, make_pki, make_sites
+from .scenarios import (
+    CDN_ZONE,
+    REPOSITORY_HOST,
+    ZONE,
+    LabPki,
+    LabServices,
+    SiteSpec,
+    make_pki,
+    make_sites,
+)
 from .servers import LayerServer
 from .stapling import StaplingServer
 
@@ -169,6 +178,7 @@ class Lab:
             records.setdefault(f"origin.{spec.host}.", []).append(("A", origin))
         records[f"dangling.{ZONE}."] = [("CNAME", f"gone.{CDN_ZONE}.")]
         records[f"servfail.{ZONE}."] = [("SERVFAIL", "")]
+        records[f"{REPOSITORY_HOST}."] = [("A", repo_host)]
         self.port = port
         self._dns = DnsResponder(records)
         dns_host = f"{self.base}.0.53"
@@ -211,8 +221,9 @@ class Lab:
     def _write_files(self) -> None:
         assert self.pki is not None
         ca = self.pki
-        self.public_roots.write_bytes(pem_bundle(ca.r1, ca.r2, ca.x3))
-        self.legacy_roots.write_bytes(pem_bundle(ca.r1, ca.r2))
+        added = tuple(root for site in self.sites for root in site.spec.roots)
+        self.public_roots.write_bytes(pem_bundle(ca.r1, ca.r2, ca.x3, *added))
+        self.legacy_roots.write_bytes(pem_bundle(ca.r1, ca.r2, *added))
         self.company_root.write_bytes(pem_bundle(ca.company))
         q = json.dumps
         lines = [

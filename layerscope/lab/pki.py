@@ -16,10 +16,10 @@ from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
-PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _seeded: list[random.Random] = []
 
@@ -54,6 +54,8 @@ def _sign(builder: x509.CertificateBuilder, signer: PrivateKey) -> x509.Certific
     if isinstance(signer, ec.EllipticCurvePrivateKey):
         # RFC 6979: the same input gives the same signature, so fingerprints are stable
         return builder.sign(signer, hashes.SHA256(), ecdsa_deterministic=True)
+    if isinstance(signer, ed25519.Ed25519PrivateKey):
+        return builder.sign(signer, None)  # Ed25519 signs without a separate hash
     return builder.sign(signer, hashes.SHA256())
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from cryptography import x509
 
@@ -18,10 +19,15 @@ from . import pki
 from .ocsp import OcspResponder
 from .pki import Issued
 from .repository import Repository
+from .scenarios_malformed import malformed_sites
+from .scenarios_pathval import pathval_sites
+from .scenarios_resolver import resolver_sites
 from .servers import Behaviour, LayerSpec
 
 ZONE = "lab.test"
 CDN_ZONE = "fastedge-lab.test"
+#: The CA repository's host name in the lab zone: only the lab's DNS resolves it.
+REPOSITORY_HOST = f"ca.{ZONE}"
 
 #: Seconds after the lab starts at which the ``rolling`` site's three edges pick up the
 #: renewed certificate, one by one.
@@ -57,6 +63,8 @@ class SiteSpec:
         origin: the origin layer.
         edges: the edge layers (their IPs are the site's A records).
         cname: CNAME chain from ``host``; the last name carries the A records.
+        roots: roots the site's chain ends at that the lab's trust stores must hold
+            besides the public ones (added to the main and the legacy store).
     """
 
     name: str
@@ -65,6 +73,7 @@ class SiteSpec:
     origin: LayerSpec
     edges: tuple[LayerSpec, ...]
     cname: tuple[str, ...] = ()
+    roots: tuple[Issued, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,12 @@ class LabServices:
         path = f"/aia/{name}.der"
         self._repository.add_file(path, cert.der, "application/pkix-cert")
         return self._repository.url(path)
+
+    def named_url(self, url: str) -> str:
+        """A repository ``url`` (:meth:`publish`, :attr:`ocsp_url`) with
+        :data:`REPOSITORY_HOST` in place of the repository's IP."""
+        parts = urlsplit(url)
+        return urlunsplit(parts._replace(netloc=f"{REPOSITORY_HOST}:{parts.port}"))
 
 
 def _tls(*chain: Issued, default: tuple[Issued, ...] | None = None) -> LayerSpec:
@@ -505,4 +520,7 @@ def make_sites(ca: LabPki, now: dt.datetime, services: LabServices) -> list[Site
             for delay in rolling_delays()
         ),
     )
+    sites.extend(resolver_sites(ca, now, services))
+    sites.extend(pathval_sites(ca, now, services))
+    sites.extend(malformed_sites(ca, now, host))
     return sites

@@ -102,9 +102,12 @@ def _cert(cert: CertFacts) -> dict[str, Any]:
 
 
 def probe_status(probe: ProbeResult) -> str:
-    """Return "ok", the error kind, or "no_certificate" (handshake done, nothing sent)."""
+    """Return "ok", the error kind, "unparseable_certificate" (the leaf sent cannot be
+    parsed) or "no_certificate" (handshake done, nothing sent)."""
     if probe.error is not None:
         return probe.error.kind.value
+    if not probe.chain and probe.unparsed:
+        return "unparseable_certificate"
     return "ok" if probe.chain else "no_certificate"
 
 
@@ -113,6 +116,7 @@ def _chain_analysis(chain: ChainAnalysis | None) -> dict[str, Any] | None:
         return None
     return {
         "status": chain.status.value,
+        "path_status": chain.built.value,
         "path": [cert.sha256 for cert in chain.path],
         "missing": [
             {"sha256": cert.sha256, "subject": cert.subject, "source": source}
@@ -159,6 +163,10 @@ def _layer(layer: Layer, labels: Mapping[str, str]) -> dict[str, Any]:
         "connect_ms": _ms(probe.connect_ms),
         "ocsp_stapled": probe.ocsp_staple is not None,
         "chain": [_cert(cert) for cert in probe.chain],
+        "unparsed": [
+            {"position": u.position, "total": u.total, "sha256": u.sha256, "error": u.error}
+            for u in probe.unparsed
+        ],
         "chain_analysis": _chain_analysis(layer.chain),
         "no_sni": _no_sni(layer.probe_no_sni),
         "http": _http(layer.http),

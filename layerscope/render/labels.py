@@ -91,6 +91,7 @@ def leaf_labels(report: Report) -> dict[str, str]:
 _CHAIN_WORDS = {
     PathStatus.TRUSTED: "trusted",
     PathStatus.PRIVATE: "private CA",
+    PathStatus.REFUSED: "refused",
     PathStatus.UNTRUSTED_ROOT: "untrusted root",
     PathStatus.SELF_SIGNED: "self-signed",
     PathStatus.INCOMPLETE: "incomplete",

@@ -50,13 +50,16 @@ def test_two_intermediates_in_order_are_in_order(ca: Pki) -> None:
 
 
 def test_missing_intermediate_found_elsewhere_is_listed_with_its_source(ca: Pki) -> None:
-    """Leaf only, the intermediate served by another layer: trusted, and the gap is named."""
+    """Leaf only, the intermediate served by another layer: the path reaches the trusted
+    root, the verdict is incomplete (as sent, clients refuse it) and the gap is named."""
     leaf = ca.leaf()
     source = "served by 192.0.2.2:443"
     result = analyse_chain(
         served(leaf), host=HOST, at=NOW, store=ca.store, others=[(cf(ca.inter), source)]
     )
-    assert result.status is PathStatus.TRUSTED
+    assert result.path_status is PathStatus.TRUSTED
+    assert result.status is PathStatus.INCOMPLETE
+    assert not result.verifier_ok and result.completed_ok
     assert result.missing == ((cf(ca.inter), source),)
     assert result.path == served(leaf, ca.inter, ca.root)
 
@@ -171,10 +174,12 @@ def test_extra_ca_anchor_makes_the_chain_private(ca: Pki) -> None:
 
 
 def test_self_signed_leaf_given_as_extra_ca_is_private(ca: Pki) -> None:
-    """A self-signed leaf the user trusts explicitly (``--extra-ca``) is PRIVATE."""
+    """A self-signed leaf the user trusts explicitly (``--extra-ca``) is PRIVATE for the path
+    builder; the verdict is the verifier's (it wants an authorityKeyIdentifier even then)."""
     leaf = pki.leaf(["example.com"], now=NOW, parent=None)
     result = analyse_chain(served(leaf), host=HOST, at=NOW, store=ca.store, extra=(cf(leaf),))
-    assert result.status is PathStatus.PRIVATE
+    assert result.path_status is PathStatus.PRIVATE
+    assert result.status is (PathStatus.PRIVATE if result.verifier_ok else PathStatus.REFUSED)
 
 
 def test_alt_store_without_the_root_gives_another_status(ca: Pki) -> None:
@@ -210,10 +215,12 @@ def test_verifier_accepts_a_good_chain(ca: Pki) -> None:
 
 
 def test_verifier_refuses_an_expired_leaf_that_path_building_accepts(ca: Pki) -> None:
-    """An expired leaf still builds a trusted path, but the verifier refuses it with a reason."""
+    """An expired leaf still builds a trusted path, but the verifier refuses it with a reason,
+    and the verdict is "refused", never "trusted"."""
     leaf = ca.leaf(days_before=100, days_after=-1)
     result = analyse_chain(served(leaf, ca.inter), host=HOST, at=NOW, store=ca.store)
-    assert result.status is PathStatus.TRUSTED
+    assert result.path_status is PathStatus.TRUSTED
+    assert result.status is PathStatus.REFUSED
     assert not result.verifier_ok
     assert result.verifier_error
 
@@ -222,7 +229,8 @@ def test_verifier_refuses_a_leaf_for_another_host(ca: Pki) -> None:
     """The verifier checks the site name: a trusted leaf for another name is refused."""
     leaf = ca.leaf(["other.example"])
     result = analyse_chain(served(leaf, ca.inter), host=HOST, at=NOW, store=ca.store)
-    assert result.status is PathStatus.TRUSTED
+    assert result.path_status is PathStatus.TRUSTED
+    assert result.status is PathStatus.REFUSED
     assert not result.verifier_ok
 
 

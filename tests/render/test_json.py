@@ -48,7 +48,7 @@ CERT_KEYS = {
 }  # fmt: skip
 ANALYSIS_KEYS = {
     "status", "path", "missing", "missing_issuer", "in_order", "root_served", "unrelated",
-    "verifier_ok", "verifier_error", "alt_status", "alt_store", "path_too_long",
+    "verifier_ok", "verifier_error", "alt_status", "alt_store", "path_too_long", "path_status",
 }  # fmt: skip
 FINDING_KEYS = {"code", "severity", "layers", "summary", "evidence", "remediation"}
 REMEDIATION_KEYS = {"meaning", "why_untrusted", "steps", "reproduce", "verify"}

@@ -56,9 +56,13 @@ async def test_slash_filters_by_finding_code_case_insensitively(
         assert not box_shown(screen)
         await type_filter(pilot, "INCOMPLETE_CHAIN")
         assert box_shown(screen) and screen.query_one("#filter", Input).has_focus
-        expected = {frozen.site("incomplete").host, frozen.site("aia-only").host}
+        expected = {
+            frozen.site("incomplete").host,
+            frozen.site("aia-only").host,
+            frozen.site("aia-by-name").host,
+        }
         assert listed(screen) == expected
-        assert header(screen).startswith(f"2 of {len(frozen_requests)} sites")
+        assert header(screen).startswith(f"{len(expected)} of {len(frozen_requests)} sites")
 
 
 async def test_filter_matches_site_names_and_every_word(

@@ -31,6 +31,7 @@ from .layers import (
     _san_differs,
     _stale_edge,
 )
+from .parse import _unparseable
 from .steps import _done
 from .validity import (
     _default_cert,
@@ -84,6 +85,7 @@ _BUILDERS: dict[str, Callable[[_Fill], Remediation]] = {
     "ocsp_staple_missing": _ocsp_missing,
     "ocsp_staple_invalid": _ocsp_invalid,
     "revoked": _revoked,
+    "unparseable_certificate": _unparseable,
     "stale_edge": _stale_edge,
     "edge_ahead_of_origin": _edge_ahead,
     "edges_disagree": _edges_disagree,

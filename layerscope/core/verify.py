@@ -1,0 +1,97 @@
+"""The browser-grade verdict: cryptography's X.509 verifier, Web PKI server profile.
+
+One function, used by the chain analysis and by chain repair: it decides whether a client
+that follows the Web PKI rules (CA/Browser Forum Baseline Requirements, RFC 5280) accepts a
+chain for a site at a moment. Its messages are terse; the causes are named elsewhere
+(:mod:`layerscope.core.pathcheck`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.verification import PolicyBuilder, Store
+
+from .certs import CertificateError, load
+from .model import CertFacts
+from .names import is_ip
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the verifier said about one chain.
+
+    Attributes:
+        ok: the verifier accepted the chain for the site at the moment.
+        error: its message when it refused ("" when accepted), without the certificate
+            dump cryptography appends.
+        chain: SHA-256 of the certificates of the path it built, leaf first, anchor last
+            (empty when it refused).
+    """
+
+    ok: bool
+    error: str = ""
+    chain: tuple[str, ...] = ()
+
+
+def whole_second(at: dt.datetime) -> dt.datetime:
+    """``at`` without its fraction of a second: X.509 times have one-second granularity, and
+    a certificate is valid through the last second of its notAfter."""
+    return at.replace(microsecond=0)
+
+
+def _subject(host: str) -> x509.DNSName | x509.IPAddress:
+    if is_ip(host):
+        return x509.IPAddress(ipaddress.ip_address(host.strip("[]")))
+    return x509.DNSName(host)
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.split(" (encountered processing")[0].strip()
+
+
+def verify(
+    leaf: CertFacts,
+    intermediates: Sequence[CertFacts],
+    anchors: Sequence[CertFacts],
+    host: str,
+    at: dt.datetime,
+) -> Verdict:
+    """Verify ``leaf`` with ``intermediates`` (an unordered pool) against ``anchors`` for
+    ``host`` at ``at`` (judged to the second). Never raises: a refusal is a value."""
+    if not anchors:
+        return Verdict(False, "the trust store is empty")
+    try:
+        with warnings.catch_warnings():
+            # old roots in real bundles and over-long names make cryptography warn
+            warnings.simplefilter("ignore")
+            store = Store([load(a.der) for a in anchors])
+            verifier = (
+                PolicyBuilder()
+                .store(store)
+                .time(whole_second(at))
+                .build_server_verifier(_subject(host))
+            )
+            built = verifier.verify(load(leaf.der), [load(c.der) for c in intermediates])
+    except CertificateError as exc:
+        return Verdict(False, str(exc))
+    except Exception as exc:  # the verifier raises several types; all mean "refused"
+        return Verdict(False, _message(exc))
+    return Verdict(
+        True,
+        "",
+        tuple(
+            hashlib.sha256(c.public_bytes(serialization.Encoding.DER)).hexdigest() for c in built
+        ),
+    )
+
+
+__all__ = ["Verdict", "verify", "whole_second"]
