@@ -80,9 +80,7 @@ def test_der_splits_and_reassembles_a_certificate_byte_for_byte(leaf: pki.Issued
     parts = der.certificate(leaf.der)
     assert parts.to_der() == leaf.der
     assert parts.tbs == leaf.cert.tbs_certificate_bytes
-    assert [e.oid for e in parts.extensions] == [
-        e.oid.dotted_string for e in leaf.cert.extensions
-    ]
+    assert [e.oid for e in parts.extensions] == [e.oid.dotted_string for e in leaf.cert.extensions]
     assert [e.critical for e in parts.extensions] == [e.critical for e in leaf.cert.extensions]
 
 
@@ -135,10 +133,8 @@ def test_der_never_raises_anything_but_der_error_on_damaged_certificates(
             data = data[: rng.randrange(len(data))]
         else:
             data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
-        try:
-            der.certificate(bytes(data)).extensions
-        except der.DerError:
-            pass
+        with contextlib.suppress(der.DerError):
+            assert isinstance(der.certificate(bytes(data)).extensions, tuple)
 
 
 # --------------------------------------------------------------------------- facts()
@@ -152,7 +148,7 @@ def test_a_malformed_key_usage_keeps_the_sans_and_is_recorded(
     those of the certificate as sent."""
     odd = patched(leaf, cas[1], bad_key_usage)
     with pytest.raises(ValueError):
-        x509.load_der_x509_certificate(odd.der).extensions
+        _ = x509.load_der_x509_certificate(odd.der).extensions
     got = facts(odd.der)
     assert got.sans == ("example.test", "www.example.test")
     assert got.der == odd.der

@@ -125,7 +125,7 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
 
     at = whole_second(th.at)
     chain = layer.chain
-    violations = rule_violations(chain, at) if chain is not None else ()
+    violations = rule_violations(chain, at, host) if chain is not None else ()
     if leaf.not_after < at:
         seconds = (at - leaf.not_after).total_seconds()
         add(

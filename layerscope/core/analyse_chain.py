@@ -56,13 +56,15 @@ TRUST_CODES = frozenset(
 _GROUP_PREFIX = {"weak_key": "key too small: ", "weak_signature": "signed with a broken hash: "}
 
 
-def rule_violations(chain: ChainAnalysis, at: dt.datetime) -> tuple[Violation, ...]:
+def rule_violations(
+    chain: ChainAnalysis, at: dt.datetime, host: str = ""
+) -> tuple[Violation, ...]:
     """The rules the certificates of the layer's path break (the trust store's copy of the
     anchor stands for the root, as the verifier judges that one)."""
     path = chain.path
     if chain.anchor is not None and path and path[-1].sha256 != chain.anchor.sha256:
         path = (*path[:-1], chain.anchor)
-    return check_path(path, anchored=chain.anchor is not None, at=at)
+    return check_path(path, anchored=chain.anchor is not None, at=at, host=host)
 
 
 def _grouped(

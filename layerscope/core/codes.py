@@ -392,6 +392,24 @@ CATALOGUE: tuple[CodeInfo, ...] = (
         "Baseline Requirements: a missing authorityKeyIdentifier (non-root) or "
         "subjectKeyIdentifier (CA). Evidence: `subject`, `sha256`, `extension`.",
     ),
+    CodeInfo(
+        "certificate_not_v3",
+        _C,
+        "layer",
+        "extensions",
+        "A certificate on the path is X.509 v1 (or v2): the Web PKI accepts only v3. "
+        "Evidence: `subject`, `sha256`, `version`.",
+        VERIFIER_NOTE,
+    ),
+    CodeInfo(
+        "invalid_serial",
+        _C,
+        "layer",
+        "extensions",
+        "A certificate's serial number is negative or longer than 20 octets (RFC 5280 "
+        "4.1.2.2). Evidence: `subject`, `sha256`, `serial`, `octets`.",
+        VERIFIER_NOTE,
+    ),
     # algorithms
     CodeInfo(
         "weak_signature",
@@ -408,15 +426,17 @@ CATALOGUE: tuple[CodeInfo, ...] = (
         "algorithms",
         "A certificate on the path, root included, has an RSA key below 2048 bits or an EC "
         "key below 256 bits.",
-        "warning; critical if the verifier refused the chain (RSA below 2048 bits)",
+        "warning; critical if the verifier refused the chain and the key is an issuer's (the "
+        "verifier does not judge the leaf's own key)",
     ),
     CodeInfo(
         "unsupported_algorithm",
         _C,
         "layer",
         "algorithms",
-        "A key or signature algorithm outside the Web PKI set (e.g. Ed25519, DSA, P-224, "
-        "secp256k1, unusual RSA-PSS parameters). Evidence: `subject`, `sha256`, `algorithm`.",
+        "A key or signature algorithm outside the Web PKI set (e.g. Ed25519, DSA, "
+        "secp256k1, unusual RSA-PSS parameters); the leaf's own key is not judged by the "
+        "verifier (a warning there). Evidence: `subject`, `sha256`, `algorithm`, `what`.",
         VERIFIER_NOTE,
     ),
     # revocation

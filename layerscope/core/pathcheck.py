@@ -56,22 +56,41 @@ def _iso(value: dt.datetime) -> str:
 
 
 def check_path(
-    path: Sequence[CertFacts], *, anchored: bool, at: dt.datetime
+    path: Sequence[CertFacts], *, anchored: bool, at: dt.datetime, host: str = ""
 ) -> tuple[Violation, ...]:
     """Every rule the certificates of ``path`` break, leaf first.
 
+    ``host`` is the site name (to tell whether an invalid SAN was meant to cover it).
     ``anchored``: the last certificate is the trust anchor (its own signature is not
     judged, as clients do not check it; everything else about it is). The leaf's own
     validity is judged by the per-layer analysis, not here.
     """
     if not path:
         return ()
+    roles = {c.sha256: "intermediate" for c in path[1:]}
+    if len(path) > 1 and path[-1].self_issued:
+        roles[path[-1].sha256] = "root"
+    roles[path[0].sha256] = "leaf"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # odd names and serials make cryptography warn
-        return tuple(_check(path, anchored, at))
+        found = list(_check(path, anchored, at, host))
+    return tuple(_with_role(v, roles) for v in found)
 
 
-def _check(path: Sequence[CertFacts], anchored: bool, at: dt.datetime) -> Iterator[Violation]:
+def _with_role(v: Violation, roles: dict[str, str]) -> Violation:
+    """Say which certificate of the path it is about: "leaf", "intermediate" or "root"."""
+    if "role" in v.evidence:
+        return v
+    sha = v.evidence.get("sha256") or v.evidence.get("ca_sha256")
+    role = roles.get(sha) if isinstance(sha, str) else None
+    if role is None:
+        return v
+    return Violation(v.code, v.summary, {**v.evidence, "role": role}, v.enforced)
+
+
+def _check(
+    path: Sequence[CertFacts], anchored: bool, at: dt.datetime, host: str
+) -> Iterator[Violation]:
     leaf = path[0]
     top = path[-1]
     rooted = len(path) > 1 and top.self_issued  # ends at a root (trusted or not)
@@ -100,7 +119,7 @@ def _check(path: Sequence[CertFacts], anchored: bool, at: dt.datetime) -> Iterat
         yield from common_rules(facts, x, ext)
         if i == 0:
             # a self-signed leaf needs no issuer's key identifier, unless it is trusted as is
-            yield from leaf_rules(facts, x, ext, alone and not anchored, dns_constrained)
+            yield from leaf_rules(facts, x, ext, alone and not anchored, dns_constrained, host)
         else:
             yield from ca_rules(facts, x, ext, is_root=rooted and i == len(path) - 1)
             yield from _path_length(facts, ext, i)

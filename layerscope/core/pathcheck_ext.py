@@ -6,6 +6,7 @@ violation is critical is decided by the caller from the verifier's verdict.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import warnings
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
 from .model import CertFacts
+from .names import name_matches
 from .pathcheck_types import Violation, cert_ref
 
 #: Extensions cryptography's Web PKI verifier understands (a critical one of any other kind
@@ -82,6 +84,9 @@ def eku_names(eku: x509.ExtendedKeyUsage) -> list[str]:
     """The purposes an extendedKeyUsage lists (names where known, else dotted OIDs)."""
     out = []
     for oid in eku:
+        if oid == ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE:
+            out.append("anyExtendedKeyUsage")
+            continue
         name = getattr(oid, "_name", "")
         out.append(oid.dotted_string if not name or name == "Unknown OID" else name)
     return out
@@ -114,7 +119,13 @@ def common_rules(
 
 
 def _criticality(
-    facts: CertFacts, oid: x509.ObjectIdentifier, name: str, sent: bool, expected: bool
+    facts: CertFacts,
+    oid: x509.ObjectIdentifier,
+    name: str,
+    sent: bool,
+    expected: bool,
+    *,
+    enforced: bool = True,
 ) -> Violation:
     return Violation(
         "extension_criticality",
@@ -127,6 +138,7 @@ def _criticality(
             "critical": sent,
             "expected": expected,
         },
+        enforced=enforced,
     )
 
 
@@ -136,6 +148,7 @@ def leaf_rules(
     exts: x509.Extensions,
     self_signed: bool,
     dns_constrained: bool = False,
+    host: str = "",
 ) -> Iterator[Violation]:
     """Rules for the end-entity (the served leaf)."""
     bc = _get(exts, ExtensionOID.BASIC_CONSTRAINTS)
@@ -184,14 +197,18 @@ def leaf_rules(
             "may carry (RFC 5280 4.2.1.10)",
             {"ca": facts.subject, "ca_sha256": facts.sha256, "reason": "on a leaf certificate"},
         )
-    yield from _san_rules(facts, cert, exts, dns_constrained)
+    yield from _san_rules(facts, cert, exts, dns_constrained, host)
     # the verifier requires it of every leaf (Baseline Requirements 7.1.2.7.5)
     if not self_signed and _get(exts, ExtensionOID.AUTHORITY_KEY_IDENTIFIER) is None:
         yield _key_id_missing(facts, "authorityKeyIdentifier", "7.1.2.7.5")
 
 
 def _san_rules(
-    facts: CertFacts, cert: x509.Certificate, exts: x509.Extensions, dns_constrained: bool
+    facts: CertFacts,
+    cert: x509.Certificate,
+    exts: x509.Extensions,
+    dns_constrained: bool,
+    host: str,
 ) -> Iterator[Violation]:
     san = _get(exts, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
     empty_subject = len(cert.subject) == 0
@@ -235,9 +252,10 @@ def _san_rules(
             + ", ".join(bad[:5])
             + (", ..." if len(bad) > 5 else ""),
             {**cert_ref(facts), "names": bad[:50]},
-            # clients skip such names, unless a CA above constrains DNS names: then the
-            # name cannot be checked against the constraint and the chain is refused
-            enforced=dns_constrained,
+            # clients skip such names (so it is the cause when one of them was meant to
+            # cover the site and nothing else does), and refuse the chain when a CA above
+            # constrains DNS names: such a name cannot be checked against the constraint
+            enforced=dns_constrained or _meant_for(bad, dns, host),
         )
     cn = facts.common_name
     ips = {str(ip) for ip in value.get_values_for_type(x509.IPAddress)}
@@ -249,6 +267,22 @@ def _san_rules(
             {**cert_ref(facts), "common_name": cn, "names": list(dns[:50])},
             enforced=False,
         )
+
+
+def _loose(pattern: str, host: str) -> bool:
+    """Would ``pattern`` cover ``host`` if read loosely (a ``*`` anywhere in a label, a
+    trailing dot dropped)? What the person who requested the certificate meant."""
+    p_labels = pattern.lower().rstrip(".").split(".")
+    h_labels = host.lower().rstrip(".").split(".")
+    return len(p_labels) == len(h_labels) and all(
+        fnmatch.fnmatchcase(h, p) for p, h in zip(p_labels, h_labels, strict=True)
+    )
+
+
+def _meant_for(bad: list[str], names: list[str], host: str) -> bool:
+    if not host or any(n not in bad and name_matches(n, host) for n in names):
+        return False
+    return any(_loose(n, host) for n in bad)
 
 
 def valid_dns_san(name: str) -> bool:
@@ -319,10 +353,26 @@ def ca_rules(
             f"({', '.join(names) or 'nothing'}): it may not sign certificates",
             {**cert_ref(facts), "key_usages": names},
         )
+    elif not ku.critical and not is_root:
+        # Baseline Requirements 7.1.2.10.7: critical in CA certificates (clients accept it)
+        yield _criticality(facts, ku.oid, "keyUsage", False, True, enforced=False)
+    aki = _get(exts, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
+    if (
+        aki is not None
+        and isinstance(aki.value, x509.AuthorityKeyIdentifier)
+        and aki.value.key_identifier is None
+    ):
+        yield Violation(
+            "key_identifier_missing",
+            f"the authorityKeyIdentifier of the CA '{facts.subject}' holds no keyIdentifier "
+            "(only issuer and serial): clients require the key identifier",
+            {**cert_ref(facts), "extension": "authorityKeyIdentifier.keyIdentifier"},
+        )
     eku = _get(exts, ExtensionOID.EXTENDED_KEY_USAGE)
     if eku is not None and isinstance(eku.value, x509.ExtendedKeyUsage):
         names = eku_names(eku.value)
-        if not _has_server_auth(eku.value) and "anyExtendedKeyUsage" not in names:
+        any_eku = ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE in list(eku.value)
+        if not _has_server_auth(eku.value) and not any_eku:
             yield Violation(
                 "eku_missing_server_auth",
                 f"the CA '{facts.subject}' restricts its extendedKeyUsage to "

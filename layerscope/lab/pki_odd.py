@@ -29,11 +29,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, ObjectIdent
 from . import pki
 from .pki import Issued, PrivateKey
 
-KeyKind = Literal["ec", "p384", "p224", "secp256k1", "rsa1024", "rsa2048", "ed25519"]
+KeyKind = Literal["ec", "p384", "p521", "p224", "secp256k1", "rsa1024", "rsa2048", "ed25519"]
 """Key types :func:`new_key` makes ("ec" is P-256, the lab's default)."""
 
 _CURVES: Final[dict[str, ec.EllipticCurve]] = {
     "p384": ec.SECP384R1(),
+    "p521": ec.SECP521R1(),
     "p224": ec.SECP224R1(),
     "secp256k1": ec.SECP256K1(),
 }
@@ -203,6 +204,7 @@ def issue(
     subject_key_id: ExtSpec = DEFAULT,
     extra: Sequence[Ext] = (),
     pss: bool = False,
+    pss_salt: int = 32,
     generalized_time: bool = False,
 ) -> Issued:
     """One certificate, signed by ``parent`` (None: by its own key, self-issued).
@@ -219,7 +221,8 @@ def issue(
     / ``days_after`` around ``now`` (defaults 365/3650 for CAs, 10/80 for leaves) or the
     exact ``not_before`` / ``not_after``. ``serial`` may be anything, even negative or
     longer than 20 octets (then the DER is patched). ``extra`` extensions come last.
-    ``pss`` signs with RSA-PSS (an RSA signer). ``generalized_time`` encodes the validity
+    ``pss`` signs with RSA-PSS, SHA-256 and a salt of ``pss_salt`` bytes (an RSA signer;
+    the Web PKI allows only 32). ``generalized_time`` encodes the validity
     as GeneralizedTime although RFC 5280 4.1.2.5 wants UTCTime for dates before 2050 (DER
     patched).
     """
@@ -278,11 +281,12 @@ def issue(
     )
     for ext in extensions:
         builder = builder.add_extension(ext.value, critical=ext.critical)
-    cert = _build(builder, signer, pss=pss)
+    salt = pss_salt if pss else None
+    cert = _build(builder, signer, salt=salt)
     if not buildable:
-        cert = patch_tbs(cert, signer, lambda tbs: _set_serial(tbs, wanted_serial), pss=pss)
+        cert = patch_tbs(cert, signer, lambda tbs: _set_serial(tbs, wanted_serial), salt=salt)
     if generalized_time:
-        cert = patch_tbs(cert, signer, _generalized_validity, pss=pss)
+        cert = patch_tbs(cert, signer, _generalized_validity, salt=salt)
     return Issued(cert, own)
 
 
@@ -290,15 +294,17 @@ def _key_usage_ca() -> x509.KeyUsage:
     return key_usage("digital_signature", "key_cert_sign", "crl_sign")
 
 
-def _pss() -> padding.PSS:
-    return padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+def _pss(salt: int) -> padding.PSS:
+    return padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=salt)
 
 
-def _build(builder: x509.CertificateBuilder, signer: PrivateKey, *, pss: bool) -> x509.Certificate:
-    if pss:
+def _build(
+    builder: x509.CertificateBuilder, signer: PrivateKey, *, salt: int | None
+) -> x509.Certificate:
+    if salt is not None:
         if not isinstance(signer, rsa.RSAPrivateKey):
             raise ValueError("RSA-PSS needs an RSA signer")
-        return builder.sign(signer, hashes.SHA256(), rsa_padding=_pss())
+        return builder.sign(signer, hashes.SHA256(), rsa_padding=_pss(salt))
     return pki._sign(builder, signer)
 
 
@@ -368,28 +374,30 @@ def patch_tbs(
     signer: PrivateKey,
     edit: Callable[[list[bytes]], list[bytes]],
     *,
-    pss: bool = False,
+    salt: int | None = None,
 ) -> x509.Certificate:
     """``cert`` with its TBS elements (DER TLVs: version, serial, signature, issuer,
     validity, subject, SPKI, extensions) rewritten by ``edit`` and re-signed by ``signer``.
 
-    For what cryptography refuses to build; the signature algorithm stays the same.
+    For what cryptography refuses to build; the signature algorithm stays the same (pass
+    the PSS ``salt`` length when ``cert`` is signed with RSA-PSS).
     """
     der = cert.public_bytes(serialization.Encoding.DER)
     _tag, start, end = _read(der, 0)
     tbs_der, algorithm, _signature = _elements(der[start:end])
     _tag, tbs_start, tbs_end = _read(tbs_der, 0)
     tbs = _tlv(0x30, b"".join(edit(_elements(tbs_der[tbs_start:tbs_end]))))
-    signature = _raw_sign(tbs, signer, pss=pss)
+    signature = _raw_sign(tbs, signer, salt=salt)
     return load(_tlv(0x30, tbs + algorithm + _tlv(0x03, b"\x00" + signature)))
 
 
-def _raw_sign(tbs: bytes, signer: PrivateKey, *, pss: bool) -> bytes:
+def _raw_sign(tbs: bytes, signer: PrivateKey, *, salt: int | None) -> bytes:
     if isinstance(signer, ec.EllipticCurvePrivateKey):
         return signer.sign(tbs, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
     if isinstance(signer, ed25519.Ed25519PrivateKey):
         return signer.sign(tbs)
-    return signer.sign(tbs, _pss() if pss else padding.PKCS1v15(), hashes.SHA256())
+    pad = _pss(salt) if salt is not None else padding.PKCS1v15()
+    return signer.sign(tbs, pad, hashes.SHA256())
 
 
 __all__ = [

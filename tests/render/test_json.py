@@ -38,7 +38,7 @@ SITE_KEYS = {
 }  # fmt: skip
 LAYER_KEYS = {
     "role", "address", "port", "source", "sni", "status", "error", "leaf_sha256", "label",
-    "protocol", "cipher", "handshake_ms", "connect_ms", "ocsp_stapled", "chain",
+    "protocol", "cipher", "handshake_ms", "connect_ms", "ocsp_stapled", "chain", "unparsed",
     "chain_analysis", "no_sni", "http", "ocsp_staple", "ocsp_responder",
 }  # fmt: skip
 CERT_KEYS = {

@@ -32,6 +32,7 @@ from .layers import (
     _stale_edge,
 )
 from .parse import _unparseable
+from .pathval import BUILDERS as PATHVAL_BUILDERS
 from .steps import _done
 from .validity import (
     _default_cert,
@@ -97,6 +98,7 @@ _BUILDERS: dict[str, Callable[[_Fill], Remediation]] = {
     "csp_upgrade_insecure": _csp_upgrade,
     "hsts_missing": _hsts_missing,
     "http_differs": _http_differs,
+    **PATHVAL_BUILDERS,
 }
 
 REMEDIATION_CODES: frozenset[str] = frozenset(_BUILDERS)
