@@ -129,13 +129,16 @@ async def test_issuers_returns_every_certificate_of_a_bundle(repo: Repository) -
 
 
 async def test_repaired_path_is_trusted_and_reports_the_source(repo: Repository) -> None:
-    """What AIA found completes the path: analyse_chain anchors it and names the URL."""
+    """What AIA found completes the path: analyse_chain anchors it and names the URL; the
+    verdict stays "incomplete" (as sent, clients without AIA fetching refuse it), and the
+    completed chain passes the verifier."""
     t = tree(repo)
     repo.add_file(t.path, t.inter.der, "application/pkix-cert")
     found = await AiaFetcher().complete([cf(t.leaf)])
     store = TrustStore("lab", (cf(t.root),))
     analysis = analyse_chain([cf(t.leaf)], host=HOST, at=NOW, store=store, others=found)
-    assert analysis.status is PathStatus.TRUSTED
+    assert analysis.path_status is PathStatus.TRUSTED
+    assert analysis.status is PathStatus.INCOMPLETE and analysis.completed_ok
     assert analysis.missing == ((cf(t.inter), f"AIA {t.url}"),)
 
 
@@ -153,7 +156,8 @@ async def test_two_hops_are_followed_from_the_leaf(repo: Repository) -> None:
     assert found == [(cf(i2), f"AIA {repo.url(i2_path)}"), (cf(i1), f"AIA {repo.url(i1_path)}")]
     store = TrustStore("lab", (cf(root),))
     analysis = analyse_chain([cf(leaf)], host=HOST, at=NOW, store=store, others=found)
-    assert analysis.status is PathStatus.TRUSTED
+    assert analysis.path_status is PathStatus.TRUSTED
+    assert analysis.status is PathStatus.INCOMPLETE and analysis.completed_ok
     assert [c for c, _ in analysis.missing] == [cf(i2), cf(i1)]
 
 

@@ -195,5 +195,6 @@ def test_summary_is_one_line_for_cron(lab: Lab, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert out.count("\n") == 1
     assert out.startswith("CRITICAL ")
-    assert "expired.lab.test: expired (3 layers)" in out
+    # the worst sites first, alphabetically: the first lab site needing attention is named
+    assert "aia-by-name.lab.test: incomplete_chain (3 layers)" in out
     assert code == 2

@@ -258,17 +258,23 @@ def facts(der: bytes) -> CertFacts:
     extensions cannot all be parsed is read without the bad ones, which are listed in
     ``malformed_extensions`` (its SANs are not silently lost for one broken extension).
     """
-    cert = load(der)
-    malformed: tuple[tuple[str, str, str], ...] = ()
-    try:
-        cert.extensions  # noqa: B018 - eagerly: lazily a failure would look like "absent"
-    except _PARSE_ERRORS as exc:
-        cert, malformed = _without_bad_extensions(der, exc)
-    try:
-        return _facts(der, cert, malformed)
-    except _PARSE_ERRORS as exc:
-        reason = parse_reason(exc)
-        raise CertificateError(f"not a readable X.509 certificate: {reason}", reason) from exc
+    with warnings.catch_warnings():
+        # odd serials and over-long names make cryptography warn on every read: the rules
+        # report them (invalid_serial, ...), users need no Python warning
+        warnings.simplefilter("ignore")
+        cert = load(der)
+        malformed: tuple[tuple[str, str, str], ...] = ()
+        try:
+            cert.extensions  # noqa: B018 - eagerly: lazily a failure would look like "absent"
+        except _PARSE_ERRORS as exc:
+            cert, malformed = _without_bad_extensions(der, exc)
+        try:
+            return _facts(der, cert, malformed)
+        except _PARSE_ERRORS as exc:
+            reason = parse_reason(exc)
+            raise CertificateError(
+                f"not a readable X.509 certificate: {reason}", reason
+            ) from exc
 
 
 def _facts(

@@ -2,7 +2,8 @@
 refuses a chain that links up by name and signature, plus a few chains it accepts although
 they break a CA/B Forum Baseline Requirement.
 
-Every layer of a site serves the same chain, so each finding lands on every layer. The
+Each site has an origin and one edge (a small lab starts fast) serving the same chain, so
+each finding lands on both layers. The
 chains hang under the lab's public root R1, except where the root itself is the problem
 (those roots travel in :attr:`SiteSpec.roots` into the lab's trust stores). These sites
 come after every other site: seeded labs keep the earlier sites' keys and fingerprints.
@@ -43,7 +44,7 @@ def pathval_sites(ca: LabPki, now: dt.datetime, services: LabServices) -> list[S
         name: str, description: str, chain: tuple[Issued, ...], roots: tuple[Issued, ...] = ()
     ) -> None:
         layer = LayerSpec(Behaviour.TLS, chain)
-        sites.append(SiteSpec(name, host(name), description, layer, (layer, layer), roots=roots))
+        sites.append(SiteSpec(name, host(name), description, layer, (layer,), roots=roots))
 
     def inter(cn: str | x509.Name, parent: Issued | None = None, **kw: Any) -> Issued:
         return pki_odd.issue(cn, now=now, parent=parent or ca.r1, ca=True, org=org, **kw)

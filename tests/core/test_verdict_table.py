@@ -229,7 +229,7 @@ _simple(
 _simple("warn-leaf-rsa1024", refused=False, codes=["weak_key"], key="rsa1024")
 _simple("warn-leaf-ed25519", refused=False, codes=["unsupported_algorithm"], key="ed25519")
 _simple("warn-leaf-secp256k1", refused=False, codes=["unsupported_algorithm"], key="secp256k1")
-_simple("warn-leaf-p224", refused=False, codes=["unsupported_algorithm"], key="p224")
+_simple("warn-leaf-p224", refused=False, codes=["weak_key"], key="p224")
 _simple(
     "warn-leaf-ku-crl-sign-only",
     refused=False,
@@ -512,7 +512,7 @@ _simple("leaf-expired", refused=True, codes=["expired"], days_before=100, days_a
 _root("root-rsa1024", refused=True, codes=["weak_key"], key="rsa1024")
 _inter("inter-rsa1024", refused=True, codes=["weak_key"], key="rsa1024")
 _inter("inter-ed25519", refused=True, codes=["unsupported_algorithm"], key="ed25519")
-_inter("inter-p224", refused=True, codes=["unsupported_algorithm"], key="p224")
+_inter("inter-p224", refused=True, codes=["weak_key"], key="p224")
 _inter("inter-secp256k1", refused=True, codes=["unsupported_algorithm"], key="secp256k1")
 _root("root-ed25519", refused=True, codes=["unsupported_algorithm"], key="ed25519")
 
@@ -667,3 +667,59 @@ def test_findings_name_the_broken_rule(table: Built, name: str) -> None:
         assert all(s < Severity.CRITICAL for s in severities.values()), severities
         if not case.codes:
             assert not any(s >= Severity.WARNING for s in severities.values()), severities
+
+
+# the builders the table relies on ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["ec", "p384", "p521", "p224", "secp256k1", "ed25519"])
+def test_odd_keys_are_reproducible_inside_deterministic(kind: pki_odd.KeyKind) -> None:
+    """The same seed gives the same certificate, fingerprint included (not for RSA)."""
+    ders = []
+    for _ in range(2):
+        with pki.deterministic(77):
+            root = pki_odd.issue("Seeded Root", now=NOW, ca=True, key=kind)
+            ders.append(pki_odd.issue(HOST, now=NOW, parent=root, sans=SANS).der)
+    assert ders[0] == ders[1]
+
+
+@pytest.mark.parametrize("serial", [-1, -128, -129, 0, 1, 127, 128, (1 << 159) - 1, 1 << 175])
+def test_any_serial_can_be_built(serial: int) -> None:
+    """Serials cryptography refuses to build are patched into the DER, still signed."""
+    root = pki_odd.issue("Serial Root", now=NOW, ca=True)
+    leaf = pki_odd.issue(HOST, now=NOW, parent=root, sans=SANS, serial=serial)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert leaf.cert.serial_number == serial
+    leaf.cert.verify_directly_issued_by(root.cert)
+
+
+def test_generalized_time_keeps_the_dates_and_the_signature() -> None:
+    """The validity is re-encoded as GeneralizedTime (tag 0x18), same instants."""
+    root = pki_odd.issue("Time Root", now=NOW, ca=True)
+    plain = pki_odd.issue(HOST, now=NOW, parent=root, sans=SANS, serial=5)
+    odd = pki_odd.issue(HOST, now=NOW, parent=root, sans=SANS, serial=5, generalized_time=True)
+    assert odd.cert.not_valid_before_utc == plain.cert.not_valid_before_utc
+    assert odd.cert.not_valid_after_utc == plain.cert.not_valid_after_utc
+    assert b"\x18\x0f2026" in odd.cert.tbs_certificate_bytes
+    assert b"\x18\x0f" not in plain.cert.tbs_certificate_bytes
+    odd.cert.verify_directly_issued_by(root.cert)
+
+
+def test_extensions_can_be_left_out_recriticised_or_raw() -> None:
+    """None leaves an extension out, Ext sets its criticality, raw() sends DER as is."""
+    root = pki_odd.issue("Ext Root", now=NOW, ca=True)
+    leaf = pki_odd.issue(
+        HOST,
+        now=NOW,
+        parent=root,
+        sans=SANS,
+        authority_key_id=None,
+        basic_constraints=Ext(x509.BasicConstraints(ca=False, path_length=None), False),
+        extra=[raw(UNKNOWN, b"\x05\x00", critical=True)],
+    )
+    exts = {e.oid.dotted_string: e.critical for e in leaf.cert.extensions}
+    assert ExtensionOID.AUTHORITY_KEY_IDENTIFIER.dotted_string not in exts
+    assert exts[ExtensionOID.BASIC_CONSTRAINTS.dotted_string] is False
+    assert exts[UNKNOWN] is True
+    assert exts[ExtensionOID.EXTENDED_KEY_USAGE.dotted_string] is False
