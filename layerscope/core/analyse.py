@@ -21,6 +21,7 @@ from .model import (
 from .names import covers
 from .verify import whole_second
 
+_SAN_OID = "2.5.29.17"
 UNREACHABLE_KINDS = frozenset(
     {
         ErrorKind.REFUSED,
@@ -161,8 +162,13 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
                 **_cert_ref(leaf),
             )
 
-    no_san = any(v.code in ("san_missing", "empty_name") and v.evidence.get("field") != "issuer"
-                 and v.evidence.get("sha256") == leaf.sha256 for v in violations)
+    # no name to compare with: san_missing (or an unreadable SAN) says it better
+    no_san = any(oid == _SAN_OID for _n, oid, _e in leaf.malformed_extensions) or any(
+        v.code in ("san_missing", "empty_name")
+        and v.evidence.get("field") != "issuer"
+        and v.evidence.get("sha256") == leaf.sha256
+        for v in violations
+    )
     if not no_san and not covers(leaf.sans, host):
         names = list(leaf.sans[:50])
         add(

@@ -32,8 +32,8 @@ from .pathcheck_ext import (
     extensions,
     leaf_rules,
     name_constraints,
-    san_values,
 )
+from .pathcheck_names import san_values
 from .pathcheck_types import Violation, cert_ref
 
 WEBPKI_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
@@ -94,6 +94,8 @@ def _check(
     leaf = path[0]
     top = path[-1]
     rooted = len(path) > 1 and top.self_issued  # ends at a root (trusted or not)
+    # the last certificate is a trust anchor: a root, or an intermediate put in the store
+    anchor_last = len(path) > 1 and (rooted or anchored)
     alone = len(path) == 1 and leaf.self_issued  # a self-signed leaf
     loaded = [load(c.der) for c in path]
     exts = [extensions(x) for x in loaded]
@@ -121,18 +123,19 @@ def _check(
             # a self-signed leaf needs no issuer's key identifier, unless it is trusted as is
             yield from leaf_rules(facts, x, ext, alone and not anchored, dns_constrained, host)
         else:
-            yield from ca_rules(facts, x, ext, is_root=rooted and i == len(path) - 1)
+            yield from ca_rules(facts, x, ext, is_root=anchor_last and i == len(path) - 1)
             yield from _path_length(facts, ext, i)
     for i, cert in enumerate(path[1:], start=1):
         is_top = i == len(path) - 1
         if is_top and rooted and not anchored:
             continue  # an untrusted root's dates do not matter: nobody trusts it anyway
-        yield from _ca_validity(cert, at, "root" if is_top and rooted else "intermediate")
+        yield from _ca_validity(cert, at, "root" if is_top and anchor_last else "intermediate")
     for i, cert in enumerate(path):
         issuer = i > 0  # its key verifies a signature on the path
         if issuer or not alone:
             yield from _key(cert, loaded[i], enforced=issuer)
-    signed = path[:-1] if (rooted or alone) else path
+    # a trust anchor's own signature is never checked by clients
+    signed = path[:-1] if (anchor_last or alone) else path
     for i, cert in enumerate(signed):
         yield from _signature(cert, loaded[i])
     if exts[0] is not None:

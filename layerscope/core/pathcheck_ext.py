@@ -6,7 +6,6 @@ violation is critical is decided by the caller from the verifier's verdict.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import warnings
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
 from .model import CertFacts
-from .names import name_matches
+from .pathcheck_names import get_extension, san_rules
 from .pathcheck_types import Violation, cert_ref
 
 #: Extensions cryptography's Web PKI verifier understands (a critical one of any other kind
@@ -49,7 +48,6 @@ _KU_NAMES = (
     "key_cert_sign",
     "crl_sign",
 )
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 def extensions(cert: x509.Certificate) -> x509.Extensions | None:
@@ -60,15 +58,6 @@ def extensions(cert: x509.Certificate) -> x509.Extensions | None:
             warnings.simplefilter("ignore")
             return cert.extensions
     except Exception:  # ValueError, DuplicateExtension, ...: reported elsewhere
-        return None
-
-
-def _get(
-    exts: x509.Extensions, oid: x509.ObjectIdentifier
-) -> x509.Extension[x509.ExtensionType] | None:
-    try:
-        return exts.get_extension_for_oid(oid)
-    except x509.ExtensionNotFound:
         return None
 
 
@@ -151,7 +140,7 @@ def leaf_rules(
     host: str = "",
 ) -> Iterator[Violation]:
     """Rules for the end-entity (the served leaf)."""
-    bc = _get(exts, ExtensionOID.BASIC_CONSTRAINTS)
+    bc = get_extension(exts, ExtensionOID.BASIC_CONSTRAINTS)
     if bc is not None and isinstance(bc.value, x509.BasicConstraints) and bc.value.ca:
         yield Violation(
             "ca_certificate_as_leaf",
@@ -159,7 +148,7 @@ def leaf_rules(
             "a CA certificate cannot be a server certificate",
             cert_ref(facts),
         )
-    eku = _get(exts, ExtensionOID.EXTENDED_KEY_USAGE)
+    eku = get_extension(exts, ExtensionOID.EXTENDED_KEY_USAGE)
     if (
         eku is not None
         and isinstance(eku.value, x509.ExtendedKeyUsage)
@@ -172,7 +161,7 @@ def leaf_rules(
             f"lists {', '.join(names) or 'nothing'}",
             {**cert_ref(facts), "ekus": names},
         )
-    ku = _get(exts, ExtensionOID.KEY_USAGE)
+    ku = get_extension(exts, ExtensionOID.KEY_USAGE)
     if ku is not None and isinstance(ku.value, x509.KeyUsage):
         names = key_usages(ku.value)
         if ku.value.key_cert_sign:
@@ -190,113 +179,17 @@ def leaf_rules(
                 {**cert_ref(facts), "key_usages": names},
                 enforced=False,
             )
-    if _get(exts, ExtensionOID.NAME_CONSTRAINTS) is not None:
+    if get_extension(exts, ExtensionOID.NAME_CONSTRAINTS) is not None:
         yield Violation(
             "name_constraints_malformed",
             f"the leaf '{facts.subject}' carries nameConstraints, which only CA certificates "
             "may carry (RFC 5280 4.2.1.10)",
             {"ca": facts.subject, "ca_sha256": facts.sha256, "reason": "on a leaf certificate"},
         )
-    yield from _san_rules(facts, cert, exts, dns_constrained, host)
+    yield from san_rules(facts, cert, exts, dns_constrained, host)
     # the verifier requires it of every leaf (Baseline Requirements 7.1.2.7.5)
-    if not self_signed and _get(exts, ExtensionOID.AUTHORITY_KEY_IDENTIFIER) is None:
+    if not self_signed and get_extension(exts, ExtensionOID.AUTHORITY_KEY_IDENTIFIER) is None:
         yield _key_id_missing(facts, "authorityKeyIdentifier", "7.1.2.7.5")
-
-
-def _san_rules(
-    facts: CertFacts,
-    cert: x509.Certificate,
-    exts: x509.Extensions,
-    dns_constrained: bool,
-    host: str,
-) -> Iterator[Violation]:
-    san = _get(exts, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
-    empty_subject = len(cert.subject) == 0
-    if san is None:
-        if empty_subject:
-            yield Violation(
-                "empty_name",
-                "the leaf has an empty subject and no subjectAltName: it names nobody",
-                {**cert_ref(facts), "field": "subject"},
-            )
-        else:
-            yield Violation(
-                "san_missing",
-                "the leaf has no subjectAltName: browsers ignore the subject CN"
-                + (f" ('{facts.common_name}')" if facts.common_name else ""),
-                {**cert_ref(facts), "common_name": facts.common_name},
-            )
-        return
-    if san.critical != empty_subject:
-        yield Violation(
-            "extension_criticality",
-            "the leaf's subjectAltName must be critical exactly when its subject is empty "
-            f"(subject {'empty' if empty_subject else 'not empty'}, subjectAltName "
-            f"{'critical' if san.critical else 'not critical'})",
-            {
-                **cert_ref(facts),
-                "extension": "subjectAltName",
-                "oid": san.oid.dotted_string,
-                "critical": san.critical,
-                "expected": empty_subject,
-            },
-        )
-    value = san.value
-    assert isinstance(value, x509.SubjectAlternativeName)
-    dns = value.get_values_for_type(x509.DNSName)
-    bad = [n for n in dns if not valid_dns_san(n)]
-    if bad:
-        yield Violation(
-            "invalid_san",
-            "the leaf's subjectAltName holds names that are not valid host names or wildcards: "
-            + ", ".join(bad[:5])
-            + (", ..." if len(bad) > 5 else ""),
-            {**cert_ref(facts), "names": bad[:50]},
-            # clients skip such names (so it is the cause when one of them was meant to
-            # cover the site and nothing else does), and refuse the chain when a CA above
-            # constrains DNS names: such a name cannot be checked against the constraint
-            enforced=dns_constrained or _meant_for(bad, dns, host),
-        )
-    cn = facts.common_name
-    ips = {str(ip) for ip in value.get_values_for_type(x509.IPAddress)}
-    if cn and cn.lower().rstrip(".") not in {n.lower().rstrip(".") for n in dns} | ips:
-        yield Violation(
-            "cn_not_in_san",
-            f"the subject CN '{cn}' is not one of the subjectAltNames (Baseline Requirements "
-            "7.1.2.7.2: the CN must repeat a SAN)",
-            {**cert_ref(facts), "common_name": cn, "names": list(dns[:50])},
-            enforced=False,
-        )
-
-
-def _loose(pattern: str, host: str) -> bool:
-    """Would ``pattern`` cover ``host`` if read loosely (a ``*`` anywhere in a label, a
-    trailing dot dropped)? What the person who requested the certificate meant."""
-    p_labels = pattern.lower().rstrip(".").split(".")
-    h_labels = host.lower().rstrip(".").split(".")
-    return len(p_labels) == len(h_labels) and all(
-        fnmatch.fnmatchcase(h, p) for p, h in zip(p_labels, h_labels, strict=True)
-    )
-
-
-def _meant_for(bad: list[str], names: list[str], host: str) -> bool:
-    if not host or any(n not in bad and name_matches(n, host) for n in names):
-        return False
-    return any(_loose(n, host) for n in bad)
-
-
-def valid_dns_san(name: str) -> bool:
-    """A host name (letters, digits, hyphens; labels of 1-63; no trailing dot) or ``*.`` + such
-    a name with at least two labels; no underscore, no partial or nested wildcard."""
-    n = name.lower()
-    if not n or len(n) > 253:
-        return False
-    labels = n.split(".")
-    if labels[0] == "*":
-        labels = labels[1:]
-        if len(labels) < 2:
-            return False
-    return all(_LABEL.match(label) for label in labels)
 
 
 def _key_id_missing(
@@ -321,7 +214,7 @@ def ca_rules(
             "a CA certificate on the path has an empty subject (RFC 5280 4.1.2.6)",
             {**cert_ref(facts), "field": "subject"},
         )
-    bc = _get(exts, ExtensionOID.BASIC_CONSTRAINTS)
+    bc = get_extension(exts, ExtensionOID.BASIC_CONSTRAINTS)
     if bc is None or not isinstance(bc.value, x509.BasicConstraints):
         yield Violation(
             "issuer_not_ca",
@@ -338,7 +231,7 @@ def ca_rules(
         )
     elif not bc.critical:
         yield _criticality(facts, bc.oid, "basicConstraints", False, True)
-    ku = _get(exts, ExtensionOID.KEY_USAGE)
+    ku = get_extension(exts, ExtensionOID.KEY_USAGE)
     if ku is None or not isinstance(ku.value, x509.KeyUsage):
         yield Violation(
             "ca_missing_key_cert_sign",
@@ -356,7 +249,7 @@ def ca_rules(
     elif not ku.critical and not is_root:
         # Baseline Requirements 7.1.2.10.7: critical in CA certificates (clients accept it)
         yield _criticality(facts, ku.oid, "keyUsage", False, True, enforced=False)
-    aki = _get(exts, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
+    aki = get_extension(exts, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
     if (
         aki is not None
         and isinstance(aki.value, x509.AuthorityKeyIdentifier)
@@ -368,7 +261,7 @@ def ca_rules(
             "(only issuer and serial): clients require the key identifier",
             {**cert_ref(facts), "extension": "authorityKeyIdentifier.keyIdentifier"},
         )
-    eku = _get(exts, ExtensionOID.EXTENDED_KEY_USAGE)
+    eku = get_extension(exts, ExtensionOID.EXTENDED_KEY_USAGE)
     if eku is not None and isinstance(eku.value, x509.ExtendedKeyUsage):
         names = eku_names(eku.value)
         any_eku = ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE in list(eku.value)
@@ -381,33 +274,22 @@ def ca_rules(
                 {**cert_ref(facts), "ekus": names},
             )
     # roots come from trust stores, where old ones lack key identifiers: not the site's fault
-    if not is_root and _get(exts, ExtensionOID.SUBJECT_KEY_IDENTIFIER) is None:
+    if not is_root and get_extension(exts, ExtensionOID.SUBJECT_KEY_IDENTIFIER) is None:
         yield _key_id_missing(facts, "subjectKeyIdentifier", "7.1.2.11.4", enforced=False)
-    if not is_root and _get(exts, ExtensionOID.AUTHORITY_KEY_IDENTIFIER) is None:
+    if not is_root and get_extension(exts, ExtensionOID.AUTHORITY_KEY_IDENTIFIER) is None:
         yield _key_id_missing(facts, "authorityKeyIdentifier", "7.1.2.11.1", enforced=False)
 
 
 def basic_constraints(exts: x509.Extensions) -> x509.BasicConstraints | None:
     """The basicConstraints value, if present and readable."""
-    bc = _get(exts, ExtensionOID.BASIC_CONSTRAINTS)
+    bc = get_extension(exts, ExtensionOID.BASIC_CONSTRAINTS)
     return bc.value if bc is not None and isinstance(bc.value, x509.BasicConstraints) else None
 
 
 def name_constraints(exts: x509.Extensions) -> x509.NameConstraints | None:
     """The nameConstraints value, if present and readable."""
-    nc = _get(exts, ExtensionOID.NAME_CONSTRAINTS)
+    nc = get_extension(exts, ExtensionOID.NAME_CONSTRAINTS)
     return nc.value if nc is not None and isinstance(nc.value, x509.NameConstraints) else None
-
-
-def san_values(exts: x509.Extensions) -> tuple[list[str], list[object]]:
-    """DNS names and IP addresses of the subjectAltName (empty when absent)."""
-    san = _get(exts, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
-    if san is None or not isinstance(san.value, x509.SubjectAlternativeName):
-        return [], []
-    return (
-        list(san.value.get_values_for_type(x509.DNSName)),
-        list(san.value.get_values_for_type(x509.IPAddress)),
-    )
 
 
 __all__ = [
@@ -420,6 +302,4 @@ __all__ = [
     "key_usages",
     "leaf_rules",
     "name_constraints",
-    "san_values",
-    "valid_dns_san",
 ]

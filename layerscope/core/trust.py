@@ -195,13 +195,13 @@ def _walk(
         anchor = next((r for r in anchors if signed(current, r)), None)
         if anchor is not None:
             status = PathStatus.TRUSTED if anchor in roots else PathStatus.PRIVATE
-            # prefer the served copy of the anchor (root in chain) so it is accounted for
+            # prefer the served copy of the anchor (a root in the chain, or an intermediate
+            # the store holds) so it is accounted for, not called unrelated
             served_root = next(
                 (
                     i
                     for i, c in enumerate(served)
-                    if c.self_issued
-                    and c.spki_sha256 == anchor.spki_sha256
+                    if c.spki_sha256 == anchor.spki_sha256
                     and c.subject == anchor.subject
                     and c.sha256 not in on_path
                 ),

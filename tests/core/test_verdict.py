@@ -8,7 +8,7 @@ import datetime as dt
 
 from layerscope.core.analyse import Thresholds, analyse_layer
 from layerscope.core.model import PathStatus, Severity
-from layerscope.core.trust import analyse_chain
+from layerscope.core.trust import TrustStore, analyse_chain
 from layerscope.core.verify import verify
 from layerscope.lab import pki
 from layerscope.render.labels import chain_severity, chain_verdict
@@ -104,3 +104,17 @@ def test_a_missing_intermediate_reads_incomplete_not_trusted(ca: Pki) -> None:
     assert chain_verdict(ly) == "incomplete"
     codes = {f.code for f in analyse_layer(ly, HOST, Thresholds(NOW))}
     assert codes == {"incomplete_chain"}
+
+
+def test_an_intermediate_trusted_as_anchor_is_not_judged_by_its_own_signature() -> None:
+    """With an intermediate itself in the trust store, clients never check the signature on
+    it (SHA-1 here): trusted, and no weak_signature about it."""
+    root = pki.ca("Legacy RSA Root", now=NOW, key=pki.new_key("rsa2048"))
+    inter = pki.ca("SHA-1 Signed Issuing CA", now=NOW, parent=root)
+    sha1 = pki.Issued(pki._resign_sha1(inter.cert, root.key), inter.key)
+    leaf = pki.leaf(["example.com"], now=NOW, parent=sha1)
+    store = TrustStore("anchor is an intermediate", (cf(sha1),))
+    ly = layer([leaf, sha1], store)
+    assert ly.chain is not None and ly.chain.verifier_ok
+    assert ly.chain.status is PathStatus.TRUSTED
+    assert analyse_layer(ly, HOST, Thresholds(NOW)) == []
