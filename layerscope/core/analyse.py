@@ -88,7 +88,7 @@ def _ago(seconds: float) -> str:
         return f"{n} second{'' if n == 1 else 's'}"
     if s < 7200:
         return f"{round(s / 60)} minutes"
-    if s < 172800:
+    if s < 129600:
         return f"{round(s / 3600)} hours"
     return f"{s / 86400:.1f} days"
 

@@ -244,8 +244,11 @@ async def inspect(
     cdn = cdn_from_names(discovery.cname_chain) or _cdn_from_pages(layers)
     findings = _with_remediation(findings, layers, ascii_host, options, sni, cdn)
     order = {layer.address: i for i, layer in enumerate(layers)}
+    # worst first, then by layer; within that the order they were found in, which puts the
+    # cause first (the unparseable certificate before the gap it leaves, a rule before the
+    # fallback)
     findings.sort(
-        key=lambda f: (-f.severity, min((order.get(a, 99) for a in f.layers), default=-1), f.code)
+        key=lambda f: (-f.severity, min((order.get(a, 99) for a in f.layers), default=-1))
     )
     return Report(
         host=host,

@@ -326,14 +326,24 @@ def _names(
         )
         return
     addrs = [ip for ip in ips if isinstance(ip, nameconstraints.IPAddr)]
+    grouped: dict[tuple[str, str], list[str]] = {}
     for hit in nameconstraints.violations(nc, dns, addrs):
-        inside = "inside" if hit.kind == "excluded" else "outside"
+        grouped.setdefault((hit.kind, hit.constraint), []).append(hit.name)
+    for (kind, constraint), names in grouped.items():
+        inside = "inside" if kind == "excluded" else "outside"
+        listed = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         yield Violation(
             "name_constraint_violation",
-            f"the CA '{ca.subject}' constrains names ({hit.constraint}): the leaf's name "
-            f"{hit.name} is {inside} them",
-            {**where, "constraint": hit.constraint, "kind": hit.kind, "name": hit.name},
+            f"the CA '{ca.subject}' constrains names ({constraint}): the leaf's "
+            f"name{'s' if len(names) > 1 else ''} {listed} {'are' if len(names) > 1 else 'is'} "
+            f"{inside} them",
+            {
+                **where,
+                "constraint": constraint,
+                "kind": kind,
+                "name": names[0],
+                "names": names[:50],
+            },
         )
-
 
 __all__ = ["WEBPKI_CURVES", "Violation", "check_path"]

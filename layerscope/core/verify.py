@@ -9,6 +9,7 @@ chain for a site at a moment. Its messages are terse; the causes are named elsew
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 import warnings
@@ -53,6 +54,12 @@ def _subject(host: str) -> x509.DNSName | x509.IPAddress:
     return x509.DNSName(host)
 
 
+@functools.lru_cache(maxsize=16)
+def _store(anchors: tuple[CertFacts, ...]) -> Store:
+    """One cryptography Store per set of anchors (hundreds of roots: built once per run)."""
+    return Store([load(a.der) for a in anchors])
+
+
 def _message(exc: Exception) -> str:
     text = str(exc) or type(exc).__name__
     return text.split(" (encountered processing")[0].strip()
@@ -73,7 +80,7 @@ def verify(
         with warnings.catch_warnings():
             # old roots in real bundles and over-long names make cryptography warn
             warnings.simplefilter("ignore")
-            store = Store([load(a.der) for a in anchors])
+            store = _store(tuple(anchors))
             verifier = (
                 PolicyBuilder()
                 .store(store)

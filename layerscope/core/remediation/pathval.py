@@ -24,6 +24,7 @@ class _Rule:
     why: str  # why clients refuse it
     leaf: str  # what to ask for when the leaf breaks the rule
     ca: str  # ... when an intermediate or the root does
+    leaf_fix: bool = False  # a CA's rule the leaf breaks: the fix is a new leaf anyway
 
 
 def _inspect(f: _Fill) -> Step:
@@ -65,11 +66,12 @@ def _build(rule: _Rule) -> Callable[[_Fill], Remediation]:
         role = f.text_of("role") or "leaf"
         subject = f.text_of("subject", "ca")
         which = f" ('{subject}', the {role})" if subject else ""
-        if role == "leaf":
+        if role == "leaf" or rule.leaf_fix:
+            text = rule.leaf if role == "leaf" else rule.ca
             steps = _replace_leaf(
                 f,
-                f"{rule.leaf} Reissue the certificate with a fresh request.",
-                f"{rule.leaf} Upload a corrected certificate to the CDN (or let it manage one).",
+                f"{text} Reissue the certificate with a fresh request.",
+                f"{text} Upload a corrected certificate to the CDN (or let it manage one).",
             )
         else:
             steps = _ca_steps(f, rule.ca, role)
@@ -94,7 +96,9 @@ _RULES: dict[str, _Rule] = {
         "(or inside an excluded) subtree makes the whole chain invalid.",
         "Request the certificate only for names the CA is allowed to issue for, or from "
         "another CA.",
-        "Issue the leaf from a CA whose constraints allow the site's names.",
+        "Get the leaf from a CA whose constraints allow the site's names (another CA, or "
+        "one not constrained).",
+        leaf_fix=True,
     ),
     "name_constraints_malformed": _Rule(
         "A CA's nameConstraints extension cannot be used",
@@ -129,7 +133,8 @@ _RULES: dict[str, _Rule] = {
         "Browsers require serverAuth in the leaf's extendedKeyUsage and in every CA's that "
         "restricts it; a client-auth or code-signing certificate is not a server certificate.",
         "Request a TLS server certificate (extendedKeyUsage serverAuth).",
-        "The CA restricts itself to other purposes: issue the leaf from a TLS server CA.",
+        "The CA restricts itself to other purposes: get the leaf from a CA for TLS servers.",
+        leaf_fix=True,
     ),
     "key_usage_forbids_tls": _Rule(
         "The leaf's keyUsage does not allow the key to be used by a TLS server",
