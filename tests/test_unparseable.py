@@ -22,8 +22,8 @@ from layerscope.core.analyse import Thresholds, analyse_layer
 from layerscope.core.analyse_parse import parse_findings
 from layerscope.core.certs import MAX_EXTENSIONS, CertificateError, facts, load
 from layerscope.core.inspect import inspect
-from layerscope.core.model import Layer, ProbeResult, Role, UnparsedCert
-from layerscope.core.probe import probe
+from layerscope.core.model import Layer, ProbeResult, Role
+from layerscope.core.probe import probe, split_served
 from layerscope.core.remediation import RemediationContext, remediation_for
 from layerscope.lab import pki
 from layerscope.lab.lab import Lab
@@ -252,16 +252,8 @@ def test_certs_load_of_a_certificate_with_a_malformed_extension_does_not_raise(
 
 
 def _layer(chain: tuple[bytes, ...]) -> Layer:
-    parsed, unparsed = [], []
-    for position, data in enumerate(chain, start=1):
-        try:
-            parsed.append(facts(data))
-        except CertificateError as exc:
-            sha = hashlib.sha256(data).hexdigest()
-            unparsed.append(UnparsedCert(position, len(chain), sha, exc.reason, data))
-    if unparsed and unparsed[0].position == 1:
-        parsed = []
-    result = ProbeResult("192.0.2.7", 443, "example.test", tuple(parsed), unparsed=tuple(unparsed))
+    parsed, unparsed = split_served(chain)
+    result = ProbeResult("192.0.2.7", 443, "example.test", parsed, unparsed=unparsed)
     return Layer(Role.EDGE, "192.0.2.7", 443, "--edge", result)
 
 

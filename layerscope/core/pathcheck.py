@@ -114,17 +114,19 @@ def _check(
         for _i, nc in constraints
     )
     for i, (facts, x, ext) in enumerate(zip(path, loaded, exts, strict=True)):
-        yield from _basic(facts, x)
+        yield from _safe(_basic(facts, x))
         yield from _malformed(facts)
         if ext is None:
             continue
-        yield from common_rules(facts, x, ext)
+        yield from _safe(common_rules(facts, x, ext))
         if i == 0:
             # a self-signed leaf needs no issuer's key identifier, unless it is trusted as is
-            yield from leaf_rules(facts, x, ext, alone and not anchored, dns_constrained, host)
+            yield from _safe(
+                leaf_rules(facts, x, ext, alone and not anchored, dns_constrained, host)
+            )
         else:
-            yield from ca_rules(facts, x, ext, is_root=anchor_last and i == len(path) - 1)
-            yield from _path_length(facts, ext, i)
+            yield from _safe(ca_rules(facts, x, ext, is_root=anchor_last and i == len(path) - 1))
+            yield from _safe(_path_length(facts, ext, i))
     for i, cert in enumerate(path[1:], start=1):
         is_top = i == len(path) - 1
         if is_top and rooted and not anchored:
@@ -133,15 +135,25 @@ def _check(
     for i, cert in enumerate(path):
         issuer = i > 0  # its key verifies a signature on the path
         if issuer or not alone:
-            yield from _key(cert, loaded[i], enforced=issuer)
+            yield from _safe(_key(cert, loaded[i], enforced=issuer))
     # a trust anchor's own signature is never checked by clients
     signed = path[:-1] if (anchor_last or alone) else path
     for i, cert in enumerate(signed):
-        yield from _signature(cert, loaded[i])
+        yield from _safe(_signature(cert, loaded[i]))
     if exts[0] is not None:
         dns, ips = san_values(exts[0])
         for i, nc in constraints:
-            yield from _names(path[i], exts[i], nc, dns, ips)
+            yield from _safe(_names(path[i], exts[i], nc, dns, ips))
+
+
+def _safe(rules: Iterator[Violation]) -> Iterator[Violation]:
+    """The violations of one rule group; a certificate so odd that cryptography raises while
+    a rule reads it ends that group, never the report (the verifier's verdict still stands,
+    and ``verifier_refused`` names a refusal nothing else explains)."""
+    try:
+        yield from rules
+    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm):
+        return
 
 
 def _basic(facts: CertFacts, cert: x509.Certificate) -> Iterator[Violation]:

@@ -14,7 +14,7 @@ import errno
 import functools
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from OpenSSL import SSL, crypto
@@ -103,12 +103,20 @@ def _served_chain(
 
     pyOpenSSL's own X509 objects give the DER without cryptography parsing it, so one
     certificate cryptography refuses is a value instead of an exception for the whole
-    chain. When the first one (the leaf) cannot be parsed, no parsed one is returned: an
-    intermediate must never pass for the leaf.
+    chain.
     """
-    served = [
-        crypto.dump_certificate(crypto.FILETYPE_ASN1, x) for x in conn.get_peer_cert_chain() or []
-    ]
+    return split_served(
+        [crypto.dump_certificate(crypto.FILETYPE_ASN1, x) for x in conn.get_peer_cert_chain() or []]
+    )
+
+
+def split_served(
+    served: Sequence[bytes],
+) -> tuple[tuple[CertFacts, ...], tuple[UnparsedCert, ...]]:
+    """Parse a served chain (DER, in the order sent) certificate by certificate: the facts of
+    those that parse, and an :class:`UnparsedCert` for each that does not. When the first
+    one (the leaf) cannot be parsed, no parsed one is returned: an intermediate must never
+    pass for the leaf."""
     parsed: list[CertFacts] = []
     unparsed: list[UnparsedCert] = []
     for position, der in enumerate(served, start=1):
@@ -259,4 +267,4 @@ async def probe(
     )
 
 
-__all__ = ["Connector", "probe"]
+__all__ = ["Connector", "probe", "split_served"]

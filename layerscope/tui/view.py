@@ -199,7 +199,10 @@ def layer_cells(layer: Layer, labels: dict[str, str], report: Report | None) -> 
         sev_cell = Text("·", style="dim")
     if not layer.probe.ok or leaf is None:
         error = layer.probe.error
-        status = error.kind.value.replace("_", " ") if error else "no certificate"
+        if error is not None:
+            status = error.kind.value.replace("_", " ")
+        else:  # the handshake finished: the leaf was unreadable, or none was sent
+            status = "unparseable" if layer.probe.unparsed else "no certificate"
         return (
             sev_cell if report else severity_text(Severity.CRITICAL),
             Text(layer.role.value),
