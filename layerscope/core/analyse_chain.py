@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from .model import ChainAnalysis, Finding, Layer, PathStatus, Severity
+from .model import CertFacts, ChainAnalysis, Finding, Layer, PathStatus, Severity
 from .pathcheck import check_path
 from .pathcheck_types import Violation
 
@@ -51,6 +51,7 @@ TRUST_CODES = frozenset(
         "certificate_not_v3",
         "invalid_serial",
         "key_identifier_missing",
+        "signature_algorithm_mismatch",
     }
 )
 _GROUP_PREFIX = {"weak_key": "key too small: ", "weak_signature": "signed with a broken hash: "}
@@ -93,7 +94,18 @@ def _grouped(
     return out
 
 
-def _path_findings(layer: Layer, chain: ChainAnalysis) -> list[Finding]:
+def _unlinkable(top: CertFacts, violations: Sequence[Violation]) -> bool:
+    """The path stops at ``top`` because its signature cannot be checked at all (its two
+    signature algorithm fields differ), not because its issuer is missing."""
+    return any(
+        v.code == "signature_algorithm_mismatch" and v.evidence.get("sha256") == top.sha256
+        for v in violations
+    )
+
+
+def _path_findings(
+    layer: Layer, chain: ChainAnalysis, violations: Sequence[Violation]
+) -> list[Finding]:
     here = (layer.address,)
     served = layer.probe.chain
     leaf = served[0]
@@ -142,7 +154,7 @@ def _path_findings(layer: Layer, chain: ChainAnalysis) -> list[Finding]:
             path_length=len(chain.path),
             served=len(served),
         )
-    elif status is PathStatus.INCOMPLETE:
+    elif status is PathStatus.INCOMPLETE and not _unlinkable(top, violations):
         add(
             "incomplete_chain",
             Severity.CRITICAL,
@@ -225,7 +237,7 @@ def chain_findings(
     """Path and rule findings of one layer (``violations`` from :func:`rule_violations`)."""
     here = (layer.address,)
     return [
-        *_path_findings(layer, chain),
+        *_path_findings(layer, chain, violations),
         *_grouped(violations, not chain.verifier_ok, here),
     ]
 

@@ -376,6 +376,15 @@ LAYER_CODES: tuple[CodeInfo, ...] = (
         "verifier does not judge the leaf's own key)",
     ),
     CodeInfo(
+        "signature_algorithm_mismatch",
+        _C,
+        "layer",
+        "algorithms",
+        "A certificate names one signature algorithm in its signed part (TBSCertificate) and "
+        "another outside it (RFC 5280 4.1.1.2). Evidence: `subject`, `sha256`, `algorithm`.",
+        VERIFIER_NOTE,
+    ),
+    CodeInfo(
         "unsupported_algorithm",
         _C,
         "layer",

@@ -77,6 +77,24 @@ def malformed_reason(nc: x509.NameConstraints) -> str:
     return ""
 
 
+_UNSUPPORTED: tuple[tuple[type[x509.GeneralName], str], ...] = (
+    (x509.OtherName, "otherName"),
+    (x509.UniformResourceIdentifier, "URI"),
+    (x509.RegisteredID, "registeredID"),
+)
+
+
+def unsupported_reason(nc: x509.NameConstraints, names: Sequence[x509.GeneralName]) -> str:
+    """Why a constraint cannot be checked against ``names`` ("" when it can): clients cannot
+    evaluate otherName, URI or registeredID constraints and refuse the chain when a name of
+    that form sits below them."""
+    trees = (*(nc.permitted_subtrees or ()), *(nc.excluded_subtrees or ()))
+    for kind, label in _UNSUPPORTED:
+        if any(isinstance(t, kind) for t in trees) and any(isinstance(n, kind) for n in names):
+            return f"{label} constraints cannot be checked by clients (a {label} name is below)"
+    return ""
+
+
 def violations(
     nc: x509.NameConstraints, dns_names: Sequence[str], ips: Sequence[IPAddr]
 ) -> list[NameViolation]:
@@ -121,4 +139,4 @@ def _networks(trees: Sequence[x509.GeneralName]) -> list[IPNetwork]:
     return out
 
 
-__all__ = ["NameViolation", "malformed_reason", "violations"]
+__all__ = ["NameViolation", "malformed_reason", "unsupported_reason", "violations"]

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.x509.oid import ExtensionOID, SignatureAlgorithmOID
 
-from . import nameconstraints
+from . import der, nameconstraints
 from .certs import load
 from .model import CertFacts
 from .pathcheck_ext import (
@@ -33,7 +33,7 @@ from .pathcheck_ext import (
     leaf_rules,
     name_constraints,
 )
-from .pathcheck_names import san_values
+from .pathcheck_names import san_names
 from .pathcheck_types import Violation, cert_ref
 
 WEBPKI_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
@@ -106,12 +106,16 @@ def _check(
         for nc in [name_constraints(e)]
         if nc is not None
     ]
-    dns_constrained = any(
-        any(
-            isinstance(t, x509.DNSName)
-            for t in (*(nc.permitted_subtrees or ()), *(nc.excluded_subtrees or ()))
-        )
+    # the name forms some CA above constrains ("dns", "ip"): a malformed name of that form
+    # cannot be checked against the constraint, and clients refuse the chain
+    constrained = frozenset(
+        kind
         for _i, nc in constraints
+        for t in (*(nc.permitted_subtrees or ()), *(nc.excluded_subtrees or ()))
+        for kind in (
+            "dns" if isinstance(t, x509.DNSName) else "ip" if isinstance(t, x509.IPAddress) else "",
+        )
+        if kind
     )
     for i, (facts, x, ext) in enumerate(zip(path, loaded, exts, strict=True)):
         yield from _safe(_basic(facts, x))
@@ -122,7 +126,7 @@ def _check(
         if i == 0:
             # a self-signed leaf needs no issuer's key identifier, unless it is trusted as is
             yield from _safe(
-                leaf_rules(facts, x, ext, alone and not anchored, dns_constrained, host)
+                leaf_rules(facts, x, ext, alone and not anchored, constrained, host)
             )
         else:
             yield from _safe(ca_rules(facts, x, ext, is_root=anchor_last and i == len(path) - 1))
@@ -140,10 +144,12 @@ def _check(
     signed = path[:-1] if (anchor_last or alone) else path
     for i, cert in enumerate(signed):
         yield from _safe(_signature(cert, loaded[i]))
-    if exts[0] is not None:
-        dns, ips = san_values(exts[0])
-        for i, nc in constraints:
-            yield from _safe(_names(path[i], exts[i], nc, dns, ips))
+    for i, nc in constraints:
+        # the names of every certificate below the CA, but self-issued intermediates'
+        for j in range(i):
+            below = exts[j]
+            if (j == 0 or not path[j].self_issued) and below is not None:
+                yield from _safe(_names(path[i], exts[i], nc, path[j], below, j == 0))
 
 
 def _safe(rules: Iterator[Violation]) -> Iterator[Violation]:
@@ -157,6 +163,13 @@ def _safe(rules: Iterator[Violation]) -> Iterator[Violation]:
 
 
 def _basic(facts: CertFacts, cert: x509.Certificate) -> Iterator[Violation]:
+    if _algorithms_differ(facts.der):
+        yield Violation(
+            "signature_algorithm_mismatch",
+            f"'{facts.subject}' names one signature algorithm in its signed part and another "
+            "outside it (RFC 5280 4.1.1.2: they must be identical)",
+            {**cert_ref(facts), "algorithm": facts.signature_algorithm},
+        )
     if cert.version is not x509.Version.v3:
         yield Violation(
             "certificate_not_v3",
@@ -174,6 +187,16 @@ def _basic(facts: CertFacts, cert: x509.Certificate) -> Iterator[Violation]:
             + " (RFC 5280 4.1.2.2: a positive integer of at most 20 octets)",
             {**cert_ref(facts), "serial": facts.serial, "octets": der_octets},
         )
+
+
+def _algorithms_differ(data: bytes) -> bool:
+    """The outer signatureAlgorithm differs from the TBSCertificate's signature field."""
+    try:
+        parts = der.certificate(data)
+    except der.DerError:
+        return False
+    inner = next((f for f in parts.tbs_fields if f.tag == der.SEQUENCE), None)
+    return inner is not None and inner.raw != parts.signature_algorithm
 
 
 def _malformed(facts: CertFacts) -> Iterator[Violation]:
@@ -316,8 +339,9 @@ def _names(
     ca: CertFacts,
     ext: x509.Extensions | None,
     nc: x509.NameConstraints,
-    dns: Sequence[str],
-    ips: Sequence[object],
+    below: CertFacts,
+    below_ext: x509.Extensions,
+    is_leaf: bool,
 ) -> Iterator[Violation]:
     where = {"ca": ca.subject, "ca_sha256": ca.sha256}
     reason = nameconstraints.malformed_reason(nc)
@@ -330,31 +354,43 @@ def _names(
     trees = (*(nc.permitted_subtrees or ()), *(nc.excluded_subtrees or ()))
     if not reason and critical and any(isinstance(t, x509.DirectoryName) for t in trees):
         reason = "directoryName constraints in a critical nameConstraints are not supported"
+    names = san_names(below_ext)
+    if not reason:
+        reason = nameconstraints.unsupported_reason(nc, names)
     if reason:
-        yield Violation(
-            "name_constraints_malformed",
-            f"the nameConstraints of the CA '{ca.subject}' cannot be used: {reason}",
-            {**where, "reason": reason},
-        )
+        if is_leaf:  # said once per CA, not once per certificate below it
+            yield Violation(
+                "name_constraints_malformed",
+                f"the nameConstraints of the CA '{ca.subject}' cannot be used: {reason}",
+                {**where, "reason": reason},
+            )
         return
-    addrs = [ip for ip in ips if isinstance(ip, nameconstraints.IPAddr)]
+    dns = [n.value for n in names if isinstance(n, x509.DNSName)]
+    addrs = [
+        n.value
+        for n in names
+        if isinstance(n, x509.IPAddress) and isinstance(n.value, nameconstraints.IPAddr)
+    ]
+    whose = "the leaf's" if is_leaf else f"the intermediate '{below.subject}''s"
     grouped: dict[tuple[str, str], list[str]] = {}
     for hit in nameconstraints.violations(nc, dns, addrs):
         grouped.setdefault((hit.kind, hit.constraint), []).append(hit.name)
-    for (kind, constraint), names in grouped.items():
+    for (kind, constraint), hits in grouped.items():
         inside = "inside" if kind == "excluded" else "outside"
-        listed = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        listed = ", ".join(hits[:5]) + (", ..." if len(hits) > 5 else "")
         yield Violation(
             "name_constraint_violation",
-            f"the CA '{ca.subject}' constrains names ({constraint}): the leaf's "
-            f"name{'s' if len(names) > 1 else ''} {listed} {'are' if len(names) > 1 else 'is'} "
+            f"the CA '{ca.subject}' constrains names ({constraint}): {whose} "
+            f"name{'s' if len(hits) > 1 else ''} {listed} {'are' if len(hits) > 1 else 'is'} "
             f"{inside} them",
             {
                 **where,
                 "constraint": constraint,
                 "kind": kind,
-                "name": names[0],
-                "names": names[:50],
+                "name": hits[0],
+                "names": hits[:50],
+                "certificate": below.subject,
+                "certificate_sha256": below.sha256,
             },
         )
 

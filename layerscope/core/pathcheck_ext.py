@@ -136,7 +136,7 @@ def leaf_rules(
     cert: x509.Certificate,
     exts: x509.Extensions,
     self_signed: bool,
-    dns_constrained: bool = False,
+    constrained: frozenset[str] = frozenset(),
     host: str = "",
 ) -> Iterator[Violation]:
     """Rules for the end-entity (the served leaf)."""
@@ -186,7 +186,7 @@ def leaf_rules(
             "may carry (RFC 5280 4.2.1.10)",
             {"ca": facts.subject, "ca_sha256": facts.sha256, "reason": "on a leaf certificate"},
         )
-    yield from san_rules(facts, cert, exts, dns_constrained, host)
+    yield from san_rules(facts, cert, exts, constrained, host)
     # the verifier requires it of every leaf (Baseline Requirements 7.1.2.7.5)
     if not self_signed and get_extension(exts, ExtensionOID.AUTHORITY_KEY_IDENTIFIER) is None:
         yield _key_id_missing(facts, "authorityKeyIdentifier", "7.1.2.7.5")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import re
 from collections.abc import Iterator
 
@@ -30,7 +31,7 @@ def san_rules(
     facts: CertFacts,
     cert: x509.Certificate,
     exts: x509.Extensions,
-    dns_constrained: bool,
+    constrained: frozenset[str],
     host: str,
 ) -> Iterator[Violation]:
     """Rules for the leaf's names: a subjectAltName present, critical exactly when the
@@ -70,6 +71,20 @@ def san_rules(
     assert isinstance(value, x509.SubjectAlternativeName)
     dns = value.get_values_for_type(x509.DNSName)
     bad = [n for n in dns if not valid_dns_san(n)]
+    # an iPAddress SAN is 4 or 16 octets; cryptography reads 8 or 32 as an address and mask
+    bad_ips = [
+        str(ip)
+        for ip in value.get_values_for_type(x509.IPAddress)
+        if not isinstance(ip, ipaddress.IPv4Address | ipaddress.IPv6Address)
+    ]
+    if bad_ips:
+        yield Violation(
+            "invalid_san",
+            "the leaf's subjectAltName holds IP addresses of the wrong length (an address "
+            "and a mask, not an address): " + ", ".join(bad_ips[:5]),
+            {**cert_ref(facts), "names": bad_ips[:50]},
+            enforced="ip" in constrained,
+        )
     if bad:
         yield Violation(
             "invalid_san",
@@ -80,15 +95,17 @@ def san_rules(
             # clients skip such names (so it is the cause when one of them was meant to
             # cover the site and nothing else does), and refuse the chain when a CA above
             # constrains DNS names: such a name cannot be checked against the constraint
-            enforced=dns_constrained or _meant_for(bad, dns, host),
+            enforced="dns" in constrained or _meant_for(bad, dns, host),
         )
     cn = facts.common_name
+    # Baseline Requirements 7.1.4.3: a character-for-character copy of a dNSName, or an IP
+    # address in its RFC 5952 text form (what str() of an address gives)
     ips = {str(ip) for ip in value.get_values_for_type(x509.IPAddress)}
-    if cn and cn.lower().rstrip(".") not in {n.lower().rstrip(".") for n in dns} | ips:
+    if cn and cn not in {*dns, *ips}:
         yield Violation(
             "cn_not_in_san",
-            f"the subject CN '{cn}' is not one of the subjectAltNames (Baseline Requirements "
-            "7.1.2.7.2: the CN must repeat a SAN)",
+            f"the subject CN '{cn}' is not a verbatim copy of one of the subjectAltNames "
+            "(Baseline Requirements 7.1.4.3)",
             {**cert_ref(facts), "common_name": cn, "names": list(dns[:50])},
             enforced=False,
         )
@@ -124,6 +141,14 @@ def valid_dns_san(name: str) -> bool:
     return all(_LABEL.match(label) for label in labels)
 
 
+def san_names(exts: x509.Extensions) -> list[x509.GeneralName]:
+    """Every name of the subjectAltName (empty when absent)."""
+    san = get_extension(exts, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    if san is None or not isinstance(san.value, x509.SubjectAlternativeName):
+        return []
+    return list(san.value)
+
+
 def san_values(exts: x509.Extensions) -> tuple[list[str], list[object]]:
     """DNS names and IP addresses of the subjectAltName (empty when absent)."""
     san = get_extension(exts, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
@@ -135,4 +160,4 @@ def san_values(exts: x509.Extensions) -> tuple[list[str], list[object]]:
     )
 
 
-__all__ = ["get_extension", "san_rules", "san_values", "valid_dns_san"]
+__all__ = ["get_extension", "san_names", "san_rules", "san_values", "valid_dns_san"]

@@ -202,6 +202,14 @@ _RULES: dict[str, _Rule] = {
         "Reissue with an ECDSA P-256 or RSA 2048+ key.",
         "Serve a chain whose CAs use RSA or ECDSA P-256/P-384 keys.",
     ),
+    "signature_algorithm_mismatch": _Rule(
+        "A certificate on the path names two different signature algorithms (inside and "
+        "outside its signed part)",
+        "RFC 5280 4.1.1.2 requires the two to be identical; clients refuse such a "
+        "certificate (it is usually a tampered or badly generated one).",
+        "Reissue the certificate.",
+        _CA_REISSUE,
+    ),
     "san_missing": _Rule(
         "The leaf has no subjectAltName extension",
         "Browsers use only the subjectAltName to match the site; the subject CN has been "
