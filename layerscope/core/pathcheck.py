@@ -13,6 +13,7 @@ reached one), or as far as it got.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import warnings
 from collections.abc import Iterator, Sequence
 
@@ -67,6 +68,14 @@ def check_path(
     """
     if not path:
         return ()
+    return _check_path(tuple(path), anchored, at, host)
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_path(
+    path: tuple[CertFacts, ...], anchored: bool, at: dt.datetime, host: str
+) -> tuple[Violation, ...]:
+    # cached: the layers of a site (and many sites behind one CDN) serve the same chain
     roles = {c.sha256: "intermediate" for c in path[1:]}
     if len(path) > 1 and path[-1].self_issued:
         roles[path[-1].sha256] = "root"
@@ -118,7 +127,7 @@ def _check(
         if kind
     )
     for i, (facts, x, ext) in enumerate(zip(path, loaded, exts, strict=True)):
-        yield from _safe(_basic(facts, x))
+        yield from _safe(_basic(facts, x, anchor=anchor_last and i == len(path) - 1))
         yield from _malformed(facts)
         if ext is None:
             continue
@@ -162,7 +171,7 @@ def _safe(rules: Iterator[Violation]) -> Iterator[Violation]:
         return
 
 
-def _basic(facts: CertFacts, cert: x509.Certificate) -> Iterator[Violation]:
+def _basic(facts: CertFacts, cert: x509.Certificate, *, anchor: bool) -> Iterator[Violation]:
     if _algorithms_differ(facts.der):
         yield Violation(
             "signature_algorithm_mismatch",
@@ -179,7 +188,14 @@ def _basic(facts: CertFacts, cert: x509.Certificate) -> Iterator[Violation]:
         )
     serial = cert.serial_number
     der_octets = serial.bit_length() // 8 + 1
-    if serial < 0 or der_octets > 21:
+    if serial == 0 and not anchor:  # old roots in real stores have serial 0: not the site's fault
+        yield Violation(
+            "invalid_serial",
+            f"'{facts.subject}' has the serial number 0 (RFC 5280 4.1.2.2: a positive integer)",
+            {**cert_ref(facts), "serial": facts.serial, "octets": der_octets},
+            enforced=False,
+        )
+    elif serial < 0 or der_octets > 21:
         yield Violation(
             "invalid_serial",
             f"'{facts.subject}' has a serial number that is "

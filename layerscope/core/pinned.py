@@ -11,9 +11,19 @@ lazily, where a download happens.
 
 from __future__ import annotations
 
+import functools
+import ssl
+
 import httpx
 
 from .hosts import HostLookup
+
+
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """One verifying client context for every pinned transport of the process (loading the
+    CA bundle takes ~50 ms: once, not per download)."""
+    return httpx.create_ssl_context()
 
 
 class UnresolvedHost(Exception):
@@ -29,7 +39,7 @@ class PinnedTransport(httpx.AsyncBaseTransport):
 
     def __init__(self, lookup: HostLookup, transport: httpx.AsyncBaseTransport | None = None):
         self._lookup = lookup
-        self._transport = transport or httpx.AsyncHTTPTransport()
+        self._transport = transport or httpx.AsyncHTTPTransport(verify=_tls_context())
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Resolve the host, then try its addresses in order until one connects."""

@@ -74,6 +74,18 @@ def verify(
 ) -> Verdict:
     """Verify ``leaf`` with ``intermediates`` (an unordered pool) against ``anchors`` for
     ``host`` at ``at`` (judged to the second). Never raises: a refusal is a value."""
+    return _verify(leaf, tuple(intermediates), tuple(anchors), host, whole_second(at))
+
+
+@functools.lru_cache(maxsize=512)
+def _verify(
+    leaf: CertFacts,
+    intermediates: tuple[CertFacts, ...],
+    anchors: tuple[CertFacts, ...],
+    host: str,
+    at: dt.datetime,
+) -> Verdict:
+    # cached: the layers of a site (and the sites behind one CDN) serve the same chain
     if not anchors:
         return Verdict(False, "the trust store is empty")
     try:
