@@ -12,12 +12,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from . import __version__
-from .config import ConfigError, SiteRequest, apply, default_config_paths, load_config
+from .config import ConfigError, SiteRequest, load_config
+from .config import requests_from_args as requests_from_args
 from .core.model import Report
-from .core.options import CheckOptions
 
 EXIT_UNKNOWN = 3
 
@@ -184,50 +184,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_watch_parser(sub, _add_check_options)
     return parser
-
-
-_CHECK_KEYS = (
-    "path",
-    "ocsp",
-    "aia",
-    "origin",
-    "edge",
-    "port",
-    "sni",
-    "resolver",
-    "ecs",
-    "family",
-    "http",
-    "ca_bundle",
-    "extra_ca",
-    "alt_ca_bundle",
-    "warn_days",
-    "crit_days",
-    "at",
-    "timeout",
-    "concurrency",
-)
-
-
-def _cli_values(ns: argparse.Namespace) -> dict[str, Any]:
-    return {k: getattr(ns, k) for k in _CHECK_KEYS if hasattr(ns, k)}
-
-
-def requests_from_args(ns: argparse.Namespace) -> list[SiteRequest]:
-    """The sites to inspect and their options (raises ConfigError)."""
-    values = _cli_values(ns)
-    hosts: list[str] = list(getattr(ns, "hosts", []))
-    config: Path | None = getattr(ns, "config", None)
-    if hosts:
-        if config is not None:
-            raise ConfigError("give host names or --config, not both")
-        options = apply(CheckOptions(), values)
-        return [SiteRequest(h, options) for h in hosts]
-    if config is None:
-        config = next((p for p in default_config_paths() if p.is_file()), None)
-        if config is None:
-            raise ConfigError("no HOST given and no config file found (--config FILE)")
-    return load_config(config, values)
 
 
 async def run_requests(requests: Sequence[SiteRequest]) -> list[Report]:

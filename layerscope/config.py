@@ -209,3 +209,46 @@ def load_config(path: Path, cli: Mapping[str, Any]) -> list[SiteRequest]:
             raise ConfigError(f"{path}: site {entry['host']}: {exc}") from exc
         out.append(SiteRequest(entry["host"], options))
     return out
+
+
+#: The check options the command line may give (argparse destinations = config keys).
+CHECK_KEYS = (
+    "path",
+    "ocsp",
+    "aia",
+    "origin",
+    "edge",
+    "port",
+    "sni",
+    "resolver",
+    "ecs",
+    "family",
+    "http",
+    "ca_bundle",
+    "extra_ca",
+    "alt_ca_bundle",
+    "warn_days",
+    "crit_days",
+    "at",
+    "timeout",
+    "concurrency",
+)
+
+
+def requests_from_args(ns: object) -> list[SiteRequest]:
+    """The sites to inspect and their options from parsed command-line arguments (an
+    ``argparse.Namespace``): the hosts given, or the config file's sites, with the options
+    given on the command line on top (raises ConfigError)."""
+    values = {k: getattr(ns, k) for k in CHECK_KEYS if hasattr(ns, k)}
+    hosts: list[str] = list(getattr(ns, "hosts", []))
+    config: Path | None = getattr(ns, "config", None)
+    if hosts:
+        if config is not None:
+            raise ConfigError("give host names or --config, not both")
+        options = apply(CheckOptions(), values)
+        return [SiteRequest(h, options) for h in hosts]
+    if config is None:
+        config = next((p for p in default_config_paths() if p.is_file()), None)
+        if config is None:
+            raise ConfigError("no HOST given and no config file found (--config FILE)")
+    return load_config(config, values)

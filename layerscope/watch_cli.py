@@ -21,10 +21,18 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .config import ConfigError, SiteRequest
+from .config import ConfigError, SiteRequest, requests_from_args
 from .core import watch
 from .core.model import SCHEMA_VERSION, ErrorKind
-from .core.watch import Change, ChangeKind, Sighting, WatchState
+from .core.watch import Change, Sighting, WatchState
+from .render.sanitize import safe_text
+from .render.watch_lines import (
+    change_line,
+    format_duration,
+    status_line,
+    target_text,
+    timeline_lines,
+)
 
 if TYPE_CHECKING:
     from .core.inspect import Stores
@@ -71,20 +79,6 @@ def parse_duration(value: str) -> float:
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"invalid duration {value!r}: must be positive")
     return seconds
-
-
-def format_duration(seconds: float) -> str:
-    """``0.8s``, ``12s``, ``1m12s``, ``2h05m``: short, for status lines."""
-    if seconds < 10:
-        return f"{seconds:.1f}s"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
 
 
 def add_watch_parser(
@@ -144,96 +138,6 @@ def add_watch_parser(
 # --- lines -------------------------------------------------------------------------------
 # The renderers (and Rich, which the render package pulls in) load only when a line is
 # written: build_parser() imports this module on every run of `layerscope`.
-
-
-def _safe(value: str, limit: int) -> str:
-    """Peer-influenced text made harmless for a terminal (see render.sanitize.safe_text)."""
-    from .render.sanitize import safe_text as sanitize
-
-    return sanitize(value, limit)
-
-
-def _names(items: list[str], limit: int) -> str:
-    from .render.sanitize import summarize_list
-
-    return summarize_list(items, limit)
-
-
-def _clock(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%H:%M:%S")
-
-
-def _cert(label: str, sha256: str) -> str:
-    return f"{label} {sha256[:8]}…" if label else f"{sha256[:8]}…"
-
-
-def _served(sighting: Sighting) -> str:
-    if sighting.sha256 is not None:
-        return _cert(sighting.label, sighting.sha256)
-    return f"failing ({_safe(sighting.error, 160)})"
-
-
-def change_line(change: Change) -> str:
-    """One change as a line: ``12:01:07  edge 127.0.0.4:443  B 3f2a9c1d…  ->  A 9c1d…``."""
-    where = f"{_clock(change.at)}  {change.role.value} {change.label}"
-    before, after = change.before, change.after
-    if change.kind is ChangeKind.APPEARED and after is not None:
-        verb = "serves" if after.ok else "is"
-        return f"{where}  {verb} {_served(after)}"
-    if change.kind is ChangeKind.DISAPPEARED and before is not None:
-        return f"{where}  {_served(before)}  ->  gone from DNS"
-    left = _served(before) if before is not None else "?"
-    right = _served(after) if after is not None else "?"
-    return f"{where}  {left}  ->  {right}"
-
-
-def _target(state: WatchState) -> str:
-    sha = state.target_sha256
-    label = state.label_of(sha)
-    if sha is None or (state.expected and not label):
-        return f"the expected {state.expect[:8]}…" if state.expected else "no reference"
-    return _cert(label, sha)
-
-
-def _behind(state: WatchState) -> str:
-    groups: dict[str, list[str]] = {}
-    for t in watch.behind(state):
-        current = t.current
-        if current.sha256 is None:
-            what = "failing"  # the change line already said why
-        else:
-            what = f"still on {_cert(current.label, current.sha256)}"
-        groups.setdefault(what, []).append(f"{t.role.value} {t.address}")
-    return "; ".join(f"{_names(names, 4)} {what}" for what, names in groups.items())
-
-
-def status_line(state: WatchState) -> str:
-    """The state after a round, e.g. ``round 3: 2/3 layers on A 3f2a9c1d… (edge 127.0.0.4
-    still on B 9c1d0e2f…)``."""
-    head = f"round {state.rounds}"
-    if state.problem:
-        return f"{head}: cannot tell: {_safe(state.problem, 300)}"
-    if state.target_sha256 is None and not state.expected:
-        return (
-            f"{head}: no reference certificate (no layer serves a valid, trusted leaf for "
-            "the site); give --expect-sha256 to wait for a given one"
-        )
-    done = len(watch.on_target(state))
-    line = f"{head}: {done}/{len(state.present)} layers on {_target(state)}"
-    if not done and state.expected:
-        line += " (no layer serves it)"
-    behind = _behind(state)
-    return f"{line} ({behind})" if behind else line
-
-
-def timeline_lines(state: WatchState) -> list[str]:
-    """The per-layer timeline: a heading per layer, then one line per sighting."""
-    lines = [f"timeline ({state.rounds} rounds, times UTC; target {_target(state)}):"]
-    for timeline in state.timelines:
-        gone = "" if timeline.present else "  (gone from DNS)"
-        lines.append(f"  {timeline.role.value} {timeline.label}{gone}")
-        lines.extend(f"    {_clock(s.at)}  {_served(s)}" for s in timeline.sightings)
-    return lines
 
 
 # --- JSON lines --------------------------------------------------------------------------
@@ -332,7 +236,7 @@ class _Output:
             return
         target = f"sha256 {state.expect}" if state.expected else "the reference certificate"
         self._line(
-            f"watching {_safe(host, 300)} every {format_duration(interval)} for up to "
+            f"watching {safe_text(host, 300)} every {format_duration(interval)} for up to "
             f"{format_duration(timeout)} until every layer serves {target} (times UTC)"
         )
 
@@ -360,7 +264,7 @@ class _Output:
             return
         took = format_duration(elapsed)
         if result == "converged":
-            self._line(f"converged after {took}: every layer serves {_target(state)}")
+            self._line(f"converged after {took}: every layer serves {target_text(state)}")
             return
         if result == "timeout":
             what = status_line(state).partition(": ")[2] if state.rounds else "no round finished"
@@ -396,7 +300,8 @@ class _Watch:
             except TimeoutError:
                 return self.finish("timeout", EXIT_TIMEOUT)
             if report.error is not None and report.error.kind is ErrorKind.INVALID_INPUT:
-                return _bad(f"{_safe(report.host, 300)}: {_safe(report.error.message, 500)}")
+                host, why = safe_text(report.host, 300), safe_text(report.error.message, 500)
+                return _bad(f"{host}: {why}")
             self.state, changes = watch.observe(self.state, report)
             self.out.round(self.state, changes)
             if watch.converged(self.state):
@@ -416,7 +321,6 @@ def _bad(message: str) -> int:
 
 def cmd_watch(ns: argparse.Namespace) -> int:
     """``layerscope watch``: 0 converged, 1 timed out, 3 bad input, 130 interrupted."""
-    from .cli import requests_from_args
     from .core.inspect import load_stores
     from .core.trust import TrustStoreError
 

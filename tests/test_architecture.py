@@ -32,3 +32,17 @@ def test_check_path_does_not_import_textual_or_httpx() -> None:
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout.strip()
     assert out == ""
+
+
+def test_the_import_contracts_hold() -> None:
+    """The import-linter contracts of pyproject.toml (one-way layers, an engine without UI,
+    renderers or argparse) are kept: ``lint-imports`` exits 0."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    script = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(script), "--no-cache"], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout

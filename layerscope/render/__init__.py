@@ -1,14 +1,33 @@
 """Renderers: one :class:`~layerscope.core.model.Report` as text, JSON or Markdown.
 
 Every renderer takes the reports computed once by the engine and returns a string
-ending with a newline; none of them prints or does I/O.
+ending with a newline; none of them prints or does I/O. The names below are loaded on
+first use, so that importing one light module of this package (``sanitize``,
+``watch_lines``) does not load Rich and every other renderer.
 """
 
-from layerscope.render.json import render_json, report_to_dict
-from layerscope.render.labels import leaf_labels
-from layerscope.render.markdown import render_markdown
-from layerscope.render.sanitize import md_escape, safe_text, summarize_list
-from layerscope.render.text import render_text
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from layerscope.render.json import render_json, report_to_dict
+    from layerscope.render.labels import leaf_labels
+    from layerscope.render.markdown import render_markdown
+    from layerscope.render.sanitize import md_escape, safe_text, summarize_list
+    from layerscope.render.text import render_text
+
+_WHERE = {
+    "leaf_labels": "labels",
+    "md_escape": "sanitize",
+    "render_json": "json",
+    "render_markdown": "markdown",
+    "render_text": "text",
+    "report_to_dict": "json",
+    "safe_text": "sanitize",
+    "summarize_list": "sanitize",
+}
 
 __all__ = [
     "leaf_labels",
@@ -20,3 +39,11 @@ __all__ = [
     "safe_text",
     "summarize_list",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load a renderer's module when one of its names is first used."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

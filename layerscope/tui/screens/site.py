@@ -21,7 +21,7 @@ from ...core.model import Layer, Report, Role
 from ...core.watch import WatchState
 from ...render.labels import label_name, leaf_labels
 from ...render.sanitize import safe_text
-from ...watch_cli import change_line, format_duration, status_line, timeline_lines
+from ...render.watch_lines import change_line, format_duration, status_line, timeline_lines
 from .. import view
 from ..runtime import inspect_fn_of
 from ..widgets.layers import LayersTable
