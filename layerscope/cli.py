@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -188,10 +188,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def run_requests(requests: Sequence[SiteRequest]) -> list[Report]:
     """Inspect every site concurrently under one global probe limit."""
-    from .core.inspect import inspect
+    from .core.many import inspect_many
 
-    limit = asyncio.Semaphore(max(r.options.concurrency for r in requests))
-    return list(await asyncio.gather(*(inspect(r.host, r.options, limit=limit) for r in requests)))
+    return await inspect_many(requests)
+
+
+async def stream_jsonl(
+    requests: Sequence[SiteRequest],
+    write: Callable[[str], None],
+    *,
+    inspect_fn: Callable[..., Awaitable[Report]] | None = None,
+) -> list[Report]:
+    """Inspect every site concurrently and ``write`` each one's JSON line as soon as it is
+    done (completion order); the reports come back in request order (for the exit code).
+    ``inspect_fn`` replaces :func:`layerscope.core.inspect.inspect` (tests)."""
+    from .core.many import inspect_many
+    from .render.jsonl import report_line
+
+    def done(_index: int, report: Report) -> None:
+        write(report_line(report))
+
+    if inspect_fn is None:
+        return await inspect_many(requests, on_report=done)
+    return await inspect_many(requests, on_report=done, inspect_fn=inspect_fn)
 
 
 def render(reports: Sequence[Report], fmt: str) -> str:
@@ -244,8 +263,6 @@ def cmd_check(ns: argparse.Namespace) -> int:
         return EXIT_UNKNOWN
     fmt = getattr(ns, "format", "text")
     if fmt == "jsonl":
-        from .render.jsonl import stream_jsonl
-
         def write(line: str) -> None:
             sys.stdout.write(line)
             sys.stdout.flush()

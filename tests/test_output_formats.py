@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from layerscope.cli import stream_jsonl
 from layerscope.config import SiteRequest, load_config
 from layerscope.core.inspect import inspect
 from layerscope.core.model import (
@@ -30,7 +31,7 @@ from layerscope.core.model import (
 )
 from layerscope.lab.lab import Lab
 from layerscope.render.json import report_to_dict
-from layerscope.render.jsonl import report_line, stream_jsonl
+from layerscope.render.jsonl import report_line
 from layerscope.render.labels import leaf_labels
 from layerscope.render.prometheus import escape_label_value, render_prometheus, site_label
 

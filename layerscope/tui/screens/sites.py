@@ -6,7 +6,6 @@ the sites are shown.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -184,13 +183,12 @@ class SitesScreen(Screen[None]):
     @work(exclusive=True, group="probe-all")
     async def _probe_all(self) -> None:
         inspect_fn = await inspect_fn_of(self.app)
-        limit = asyncio.Semaphore(max(r.options.concurrency for r in self.requests))
+        from layerscope.core.many import inspect_many
 
-        async def one(index: int, request: SiteRequest) -> None:
-            report = await inspect_fn(request.host, request.options, limit=limit)
+        def done(index: int, report: Report) -> None:
             self.post_message(self.SiteInspected(index, report))
 
-        await asyncio.gather(*(one(i, r) for i, r in enumerate(self.requests)))
+        await inspect_many(self.requests, on_report=done, inspect_fn=inspect_fn)
 
     @on(SiteInspected)
     def _on_inspected(self, message: SiteInspected) -> None:
