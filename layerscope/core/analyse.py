@@ -19,7 +19,7 @@ from .model import (
     Severity,
 )
 from .names import covers
-from .verify import whole_second
+from .times import iso_utc, whole_second
 
 _SAN_OID = "2.5.29.17"
 UNREACHABLE_KINDS = frozenset(
@@ -53,10 +53,6 @@ class Thresholds:
     at: dt.datetime
     warn_days: int = 21
     crit_days: int = 7
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _cert_ref(cert: CertFacts) -> dict[str, Any]:
@@ -132,8 +128,8 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
         add(
             "expired",
             Severity.CRITICAL,
-            f"the certificate expired {_ago(seconds)} ago ({_iso(leaf.not_after)})",
-            not_after=_iso(leaf.not_after),
+            f"the certificate expired {_ago(seconds)} ago ({iso_utc(leaf.not_after)})",
+            not_after=iso_utc(leaf.not_after),
             days_ago=round(seconds / 86400, 6),
             **_cert_ref(leaf),
         )
@@ -142,8 +138,8 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
         add(
             "not_yet_valid",
             Severity.CRITICAL,
-            f"the certificate is valid only from {_iso(leaf.not_before)} (in {_ago(seconds)})",
-            not_before=_iso(leaf.not_before),
+            f"the certificate is valid only from {iso_utc(leaf.not_before)} (in {_ago(seconds)})",
+            not_before=iso_utc(leaf.not_before),
             days_until=round(seconds / 86400, 6),
             **_cert_ref(leaf),
         )
@@ -154,8 +150,8 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
             add(
                 "expiring_soon",
                 severity,
-                f"the certificate expires in {_ago(days_left * 86400)} ({_iso(leaf.not_after)})",
-                not_after=_iso(leaf.not_after),
+                f"the certificate expires in {_ago(days_left * 86400)} ({iso_utc(leaf.not_after)})",
+                not_after=iso_utc(leaf.not_after),
                 days_left=round(days_left, 2),
                 warn_days=th.warn_days,
                 crit_days=th.crit_days,
@@ -246,7 +242,7 @@ def revocation_findings(layer: Layer) -> list[Finding]:
         (r for r in (layer.ocsp, staple) if r is not None and r.state is OcspState.REVOKED), None
     )
     if revoked is not None:
-        when = f" on {_iso(revoked.revoked_at)}" if revoked.revoked_at else ""
+        when = f" on {iso_utc(revoked.revoked_at)}" if revoked.revoked_at else ""
         said_by = "the stapled response" if revoked.source == "staple" else revoked.source
         out.append(
             Finding(
@@ -259,7 +255,7 @@ def revocation_findings(layer: Layer) -> list[Finding]:
                 {
                     "source": revoked.source,
                     "reason": revoked.reason,
-                    "revoked_at": _iso(revoked.revoked_at) if revoked.revoked_at else None,
+                    "revoked_at": iso_utc(revoked.revoked_at) if revoked.revoked_at else None,
                     **_cert_ref(leaf),
                 },
             )
@@ -269,6 +265,6 @@ def revocation_findings(layer: Layer) -> list[Finding]:
 
 def _ocsp_dates(result: OcspResult) -> dict[str, Any]:
     return {
-        "this_update": _iso(result.this_update) if result.this_update else None,
-        "next_update": _iso(result.next_update) if result.next_update else None,
+        "this_update": iso_utc(result.this_update) if result.this_update else None,
+        "next_update": iso_utc(result.next_update) if result.next_update else None,
     }

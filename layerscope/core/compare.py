@@ -10,6 +10,7 @@ from typing import Any
 from .analyse import Thresholds, leaf_is_valid
 from .model import CertFacts, Finding, Layer, PathStatus, Role, Severity
 from .names import covers, name_set
+from .times import iso_utc
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,6 @@ class Reference:
 
     cert: CertFacts
     layer: Layer
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def good_leaf(layer: Layer, host: str, at: dt.datetime) -> bool:
@@ -71,8 +68,8 @@ def _cert(cert: CertFacts) -> dict[str, Any]:
         "sha256": cert.sha256,
         "subject": cert.subject,
         "issuer": cert.issuer,
-        "not_before": _iso(cert.not_before),
-        "not_after": _iso(cert.not_after),
+        "not_before": iso_utc(cert.not_before),
+        "not_after": iso_utc(cert.not_after),
     }
 
 
@@ -246,8 +243,9 @@ def _edge_ahead(
                 "edge_ahead_of_origin",
                 Severity.WARNING,
                 (origin.address,),
-                f"the edges serve a newer certificate ({n.short_id}, issued {_iso(n.not_before)}) "
-                f"than the origin {origin.label} ({o.short_id}, issued {_iso(o.not_before)})",
+                f"the edges serve a newer certificate ({n.short_id}, issued "
+                f"{iso_utc(n.not_before)}) than the origin {origin.label} ({o.short_id}, "
+                f"issued {iso_utc(o.not_before)})",
                 {"origin": _cert(o), "edge": _cert(n), "edges": [e.address for e in newer]},
             )
         )

@@ -387,7 +387,8 @@ def _decode(body: bytes, charset: str) -> str:
 
 def _timed_out(progress: _Progress, limit: str) -> tuple[ErrorKind, str]:
     if progress.phase == "connect":
-        return ErrorKind.CONNECT_TIMEOUT, f"no TCP connection within {limit} (filtered or down)"
+        message = f"no TCP connection within {limit} (filtered or host down)"
+        return ErrorKind.CONNECT_TIMEOUT, message
     if progress.phase == "tls":
         return (
             ErrorKind.HANDSHAKE_TIMEOUT,

@@ -31,7 +31,16 @@ from .names import HostNameError, is_ip, to_ascii
 from .options import CheckOptions
 from .probe import probe
 from .remediation import RemediationContext, remediation_for
-from .trust import TrustStore, TrustStoreError, analyse_chain, load_extra, load_store
+from .trust import (
+    Stores as Stores,
+)
+from .trust import (
+    TrustStore,
+    TrustStoreError,
+    analyse_chain,
+    load_extra,
+    load_store,
+)
 
 ProbeFn = Callable[..., Awaitable[ProbeResult]]
 DiscoverFn = Callable[..., Awaitable[Discovery]]
@@ -59,21 +68,6 @@ class _Target:
     port: int
     source: str
     error: ProbeError | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Stores:
-    """Trust stores for one run.
-
-    Attributes:
-        main: the store judged against.
-        extra: ``--extra-ca`` certificates.
-        alt: the store compared with for ``trust_store_dependent``, if any.
-    """
-
-    main: TrustStore
-    extra: tuple[CertFacts, ...]
-    alt: TrustStore | None
 
 
 def load_stores(options: CheckOptions) -> Stores:

@@ -36,6 +36,7 @@ from .pathcheck_ext import (
 )
 from .pathcheck_names import san_names
 from .pathcheck_types import Violation, cert_ref
+from .times import iso_utc
 
 WEBPKI_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
 _PLAIN_SIGNATURES = frozenset(
@@ -50,10 +51,6 @@ _PLAIN_SIGNATURES = frozenset(
 )
 _PSS_SALTS = {"sha256": 32, "sha384": 48, "sha512": 64}
 _BROKEN_HASHES = frozenset({"sha1", "md5", "md2", "md4"})
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_path(
@@ -256,14 +253,14 @@ def _ca_validity(cert: CertFacts, at: dt.datetime, role: str) -> Iterator[Violat
         code = "expired_root" if role == "root" else "expired_intermediate"
         yield Violation(
             code,
-            f"the {role} '{cert.subject}' expired on {_iso(cert.not_after)}",
-            {**cert_ref(cert), "not_after": _iso(cert.not_after)},
+            f"the {role} '{cert.subject}' expired on {iso_utc(cert.not_after)}",
+            {**cert_ref(cert), "not_after": iso_utc(cert.not_after)},
         )
     elif cert.not_before > at:
         yield Violation(
             "not_yet_valid_ca",
-            f"the {role} '{cert.subject}' is valid only from {_iso(cert.not_before)}",
-            {**cert_ref(cert), "not_before": _iso(cert.not_before), "role": role},
+            f"the {role} '{cert.subject}' is valid only from {iso_utc(cert.not_before)}",
+            {**cert_ref(cert), "not_before": iso_utc(cert.not_before), "role": role},
         )
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .fixchain import FullChain, build_fullchain
-from .inspect import Stores
 from .model import Layer, Report
+from .trust import Stores
 
 
 def pick_layer(report: Report, address: str | None = None) -> Layer | None:

@@ -109,6 +109,21 @@ def load_extra(files: Sequence[str]) -> tuple[CertFacts, ...]:
 
 
 @dataclass(frozen=True)
+class Stores:
+    """Trust stores for one run.
+
+    Attributes:
+        main: the store judged against.
+        extra: ``--extra-ca`` certificates.
+        alt: the store compared with for ``trust_store_dependent``, if any.
+    """
+
+    main: TrustStore
+    extra: tuple[CertFacts, ...]
+    alt: TrustStore | None
+
+
+@dataclass(frozen=True)
 class _Walk:
     status: PathStatus
     path: tuple[CertFacts, ...]
@@ -340,6 +355,7 @@ def analyse_chain(
 
 
 __all__ = [
+    "Stores",
     "TrustStore",
     "TrustStoreError",
     "analyse_chain",

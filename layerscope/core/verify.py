@@ -23,6 +23,7 @@ from cryptography.x509.verification import PolicyBuilder, Store
 from .certs import CertificateError, load
 from .model import CertFacts
 from .names import is_ip
+from .times import whole_second
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,6 @@ class Verdict:
     ok: bool
     error: str = ""
     chain: tuple[str, ...] = ()
-
-
-def whole_second(at: dt.datetime) -> dt.datetime:
-    """``at`` without its fraction of a second: X.509 times have one-second granularity, and
-    a certificate is valid through the last second of its notAfter."""
-    return at.replace(microsecond=0)
 
 
 def _subject(host: str) -> x509.DNSName | x509.IPAddress:
@@ -113,4 +108,4 @@ def _verify(
     )
 
 
-__all__ = ["Verdict", "verify", "whole_second"]
+__all__ = ["Verdict", "verify"]
