@@ -208,6 +208,17 @@ class ProbeResult:
         """The first certificate sent, when any (and it could be parsed)."""
         return self.chain[0] if self.chain else None
 
+    @property
+    def status(self) -> str:
+        """``ok``, the error kind, ``unparseable_certificate`` (the leaf sent cannot be
+        parsed) or ``no_certificate`` (handshake done, nothing sent): one word for every
+        output."""
+        if self.error is not None:
+            return self.error.kind.value
+        if not self.chain and self.unparsed:
+            return "unparseable_certificate"
+        return "ok" if self.chain else "no_certificate"
+
 
 class PathStatus(enum.StrEnum):
     """Where the certificate path built from a leaf ends, and the layer's trust verdict.

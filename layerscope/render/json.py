@@ -30,7 +30,7 @@ from layerscope.core.model import (
 )
 from layerscope.render.labels import leaf_labels
 
-__all__ = ["iso_utc", "probe_status", "render_json", "report_to_dict"]
+__all__ = ["iso_utc", "render_json", "report_to_dict"]
 
 
 def iso_utc(moment: dt.datetime) -> str:
@@ -101,16 +101,6 @@ def _cert(cert: CertFacts) -> dict[str, Any]:
     }
 
 
-def probe_status(probe: ProbeResult) -> str:
-    """Return "ok", the error kind, "unparseable_certificate" (the leaf sent cannot be
-    parsed) or "no_certificate" (handshake done, nothing sent)."""
-    if probe.error is not None:
-        return probe.error.kind.value
-    if not probe.chain and probe.unparsed:
-        return "unparseable_certificate"
-    return "ok" if probe.chain else "no_certificate"
-
-
 def _chain_analysis(chain: ChainAnalysis | None) -> dict[str, Any] | None:
     if chain is None:
         return None
@@ -138,7 +128,7 @@ def _no_sni(probe: ProbeResult | None) -> dict[str, Any] | None:
     if probe is None:
         return None
     return {
-        "status": probe_status(probe),
+        "status": probe.status,
         "error": _error(probe.error),
         "leaf_sha256": probe.leaf.sha256 if probe.leaf is not None else None,
     }
@@ -153,7 +143,7 @@ def _layer(layer: Layer, labels: Mapping[str, str]) -> dict[str, Any]:
         "port": layer.port,
         "source": layer.source,
         "sni": probe.sni,
-        "status": probe_status(probe),
+        "status": probe.status,
         "error": _error(probe.error),
         "leaf_sha256": leaf.sha256 if leaf is not None else None,
         "label": labels.get(leaf.sha256) if leaf is not None else None,

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from layerscope.core.model import Layer, Report
 from layerscope.render.groups import FindingGroup, group_findings
-from layerscope.render.json import probe_status
 from layerscope.render.labels import (
     chain_verdict,
     count_words,
@@ -58,7 +57,7 @@ def fence(content: str, indent: str = "") -> list[str]:
 
 def _layer_row(report: Report, layer: Layer, labels: dict[str, str]) -> str:
     leaf = layer.leaf
-    status = probe_status(layer.probe)
+    status = layer.probe.status
     days = days_left(report, layer)
     cells = [
         layer_severity(report, layer).label,

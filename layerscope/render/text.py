@@ -19,7 +19,6 @@ from rich.text import Text
 
 from layerscope.core.model import Layer, Report, Severity
 from layerscope.render.groups import FindingGroup, group_findings
-from layerscope.render.json import probe_status
 from layerscope.render.labels import (
     SEVERITY_COLORS,
     chain_severity,
@@ -141,7 +140,7 @@ def _header(report: Report) -> RenderableType:
 
 def _status_cell(layer: Layer) -> Text:
     """Chain verdict once a chain was served, else why not (words wrap at 80 columns)."""
-    status = probe_status(layer.probe)
+    status = layer.probe.status
     if status == "ok" and layer.chain is not None:
         return Text(chain_verdict(layer), style=_sev_style(chain_severity(layer)))
     return Text(status.replace("_", " "), style="green" if status == "ok" else "red")
