@@ -31,6 +31,8 @@ import dns.rrset
 from layerscope.core.model import Discovery, ErrorKind, ProbeError
 from layerscope.core.options import Endpoint
 
+from .names import bracketed
+
 __all__ = ["SYSTEM_RESOLVER", "discover", "ecs_label", "parse_ecs", "resolver_label"]
 
 SYSTEM_RESOLVER = "system"
@@ -59,7 +61,7 @@ def resolver_label(endpoint: Endpoint) -> str:
     """How a resolver is named in reports: ``ip``, ``ip:port`` or ``[ipv6]:port``."""
     if endpoint.port is None:
         return endpoint.host
-    host = f"[{endpoint.host}]" if ":" in endpoint.host else endpoint.host
+    host = bracketed(endpoint.host)
     return f"{host}:{endpoint.port}"
 
 

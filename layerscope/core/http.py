@@ -29,6 +29,7 @@ import httpx
 
 from .html import PageScan, csp_upgrades, scan_page
 from .model import ErrorKind, HttpResult, ProbeError
+from .names import bracketed
 
 __all__ = ["REDIRECT_STATUSES", "USER_AGENT", "fetch_page"]
 
@@ -225,13 +226,13 @@ def _check_input(address: str, port: int, host: str, path: str) -> str:
 
 def _authority(host: str, port: int) -> str:
     """``host`` or ``host:port`` as sent in ``Host`` and used to resolve redirects."""
-    bracketed = f"[{host}]" if ":" in host else host
-    return bracketed if port == 443 else f"{bracketed}:{port}"
+    name = bracketed(host)
+    return name if port == 443 else f"{name}:{port}"
 
 
 def _pinned_url(address: str, port: int, path: str) -> str:
     """The request URL: the layer's IP (IPv6 in brackets) with the site's path."""
-    ip = f"[{address}]" if ":" in address else address
+    ip = bracketed(address)
     return f"https://{ip}:{port}{path}"
 
 

@@ -27,7 +27,7 @@ from .model import (
     Report,
     Role,
 )
-from .names import HostNameError, is_ip, to_ascii
+from .names import HostNameError, bracketed, is_ip, to_ascii
 from .options import CheckOptions
 from .probe import probe
 from .remediation import RemediationContext, remediation_for
@@ -419,7 +419,7 @@ def check_words(options: CheckOptions) -> tuple[str, ...]:
     (resolvers and trust stores; ``--extra-ca`` is carried separately)."""
     words: list[str] = []
     for resolver in options.resolvers:
-        host = f"[{resolver.host}]" if ":" in resolver.host else resolver.host
+        host = bracketed(resolver.host)
         words += ["--resolver", f"{host}:{resolver.port}" if resolver.port else host]
     if options.ca_bundle != "certifi":
         words += ["--ca-bundle", options.ca_bundle]
@@ -441,8 +441,8 @@ def _with_remediation(
     origin = ""
     if options.origin is not None:
         o = options.origin
-        bracketed = f"[{o.host}]" if ":" in o.host else o.host
-        origin = f"{bracketed}:{o.port}" if o.port else bracketed
+        name = bracketed(o.host)
+        origin = f"{name}:{o.port}" if o.port else name
     out = []
     for finding in findings:
         first = by_address.get(finding.layers[0]) if finding.layers else None

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .names import bracketed
+
 SCHEMA_VERSION = 1
 
 
@@ -434,7 +436,7 @@ class Layer:
     @property
     def label(self) -> str:
         """``address:port`` with IPv6 in brackets, as users type it."""
-        host = f"[{self.address}]" if ":" in self.address else self.address
+        host = bracketed(self.address)
         return f"{host}:{self.port}"
 
     @property

@@ -38,6 +38,17 @@ def to_ascii(host: str) -> str:
     return ascii_name
 
 
+def bracketed(address: str) -> str:
+    """An IPv6 address in brackets, as URLs, ``host:port`` and curl's ``--resolve`` want it;
+    anything else unchanged."""
+    return f"[{address}]" if ":" in address else address
+
+
+def host_port(address: str, port: int) -> str:
+    """``address:port`` with IPv6 in brackets."""
+    return f"{bracketed(address)}:{port}"
+
+
 def is_ip(value: str) -> bool:
     """True for an IPv4 or IPv6 literal (brackets allowed)."""
     try:

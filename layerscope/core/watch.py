@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from .labels import label_name
 from .model import Layer, Report, Role
+from .names import bracketed
 
 __all__ = [
     "MIN_PREFIX",
@@ -109,7 +110,7 @@ class LayerTimeline:
     @property
     def label(self) -> str:
         """``address:port`` with IPv6 in brackets, as in :attr:`Layer.label`."""
-        host = f"[{self.address}]" if ":" in self.address else self.address
+        host = bracketed(self.address)
         return f"{host}:{self.port}"
 
 
@@ -138,7 +139,7 @@ class Change:
     @property
     def label(self) -> str:
         """``address:port`` with IPv6 in brackets."""
-        host = f"[{self.address}]" if ":" in self.address else self.address
+        host = bracketed(self.address)
         return f"{host}:{self.port}"
 
 

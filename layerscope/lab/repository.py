@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
+from layerscope.core.names import bracketed
+
 Answer = tuple[int, str, bytes]
 """(status, content type, body) of a handler's response."""
 
@@ -81,7 +83,7 @@ class Repository:
 
     def url(self, path: str) -> str:
         """``http://host:port/path`` of ``path`` on this server (after :meth:`start`)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        host = bracketed(self.host)
         return f"http://{host}:{self.port}{_norm(path)}"
 
     def hits(self, path: str) -> int:

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.model import CertFacts, Finding, Layer, Report, Role, Severity
+from ..core.names import bracketed
 from ..core.options import CheckOptions
 from ..core.remediation import RemediationContext, reproduce_command
 from ..render.labels import (
@@ -81,7 +82,7 @@ class Target:
     @property
     def label(self) -> str:
         """``address:port`` with IPv6 in brackets."""
-        host = f"[{self.address}]" if ":" in self.address else self.address
+        host = bracketed(self.address)
         return f"{host}:{self.port}"
 
 

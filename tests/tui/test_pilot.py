@@ -420,7 +420,7 @@ async def test_p_shows_the_http_page_of_the_layer(
         assert "passive <img src> http://static.lab.test/logo.png" in text
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def rolling_peers(frozen: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peers]:
     """An origin with the renewed certificate and two edges that switch to it shortly."""
     stale = frozen.site("stale").spec
@@ -429,8 +429,8 @@ def rolling_peers(frozen: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iter
     specs = {
         "127.252.2.1": LayerSpec(Behaviour.TLS, new),
         # generous delays: the first probe must still see the old certificate on a busy box
-        "127.252.2.2": LayerSpec(Behaviour.TLS, old, switches=((4.0, new),)),
-        "127.252.2.3": LayerSpec(Behaviour.TLS, old, switches=((5.0, new),)),
+        "127.252.2.2": LayerSpec(Behaviour.TLS, old, switches=((8.0, new),)),
+        "127.252.2.3": LayerSpec(Behaviour.TLS, old, switches=((10.0, new),)),
     }
     with Peers(specs, site="stale.lab.test", directory=tmp_path_factory.mktemp("roll")) as p:
         yield p
@@ -462,7 +462,7 @@ async def test_w_watches_until_the_edges_converge(frozen: Lab, rolling_peers: Pe
         await pilot.pause()
         assert screen.watching
         assert app.screen.query_one(TabbedContent).active == "timeline"
-        for _ in range(600):
+        for _ in range(900):
             await pilot.pause(0.05)
             if not screen.watching:
                 break

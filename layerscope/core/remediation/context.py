@@ -129,13 +129,3 @@ def _fingerprint(value: object) -> str | None:
         return None
     digits = digits.upper()
     return ":".join(digits[i : i + 2] for i in range(0, 64, 2))
-
-
-def _hostport(address: str, port: int) -> str:
-    """``address:port`` with IPv6 in brackets."""
-    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-
-
-def _bracketed(address: str) -> str:
-    """IPv6 in brackets (as curl's ``--resolve`` wants), anything else unchanged."""
-    return f"[{address}]" if ":" in address else address

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from layerscope.core.names import bracketed, host_port
+
 from .context import (
     _DNS_NAME,
     _PLAIN_NAME,
     RemediationContext,
-    _bracketed,
     _fingerprint,
-    _hostport,
     _items,
     _listing,
     _q,
@@ -32,7 +32,7 @@ class _Fill:
         self.aport = ctx.layer_port if ctx.address else ctx.port
         self.sni = ctx.sni or ctx.host
         self.host_text = _visible(ctx.host)
-        self.layer_text = _visible(_hostport(self.address, self.aport))
+        self.layer_text = _visible(host_port(self.address, self.aport))
         # Used unquoted in config lines and paths, so only when it is a plain name.
         self.name = ctx.host if _PLAIN_NAME.fullmatch(ctx.host) else "site"
         self.dir = f"/etc/ssl/{self.name}"
@@ -95,7 +95,7 @@ class _Fill:
     def s_client(self, *, sni: bool = True) -> str:
         """``openssl s_client`` to this layer, with or without SNI."""
         server = f"-servername {_q(self.sni)}" if sni else "-noservername"
-        target = _q(_hostport(self.address, self.aport))
+        target = _q(host_port(self.address, self.aport))
         return f"openssl s_client -connect {target} {server}"
 
     def showcerts(self, *, sni: bool = True) -> str:
@@ -116,7 +116,7 @@ class _Fill:
             host = self.ctx.host if self.ctx.port == 443 else f"{self.ctx.host}:{self.ctx.port}"
             parts += ["-H", _q(f"Host: {host}")]
         if self.ctx.address:
-            entry = f"{self.sni}:{self.aport}:{_bracketed(self.ctx.address)}"
+            entry = f"{self.sni}:{self.aport}:{bracketed(self.ctx.address)}"
             parts += ["--resolve", _q(entry)]
         parts.append(_q(f"https://{self.sni}:{self.aport}/"))
         if show_headers:
@@ -132,7 +132,7 @@ class _Fill:
         """``layerscope check`` for this layer (``layer``) or for the whole site."""
         parts = ["layerscope", "check", *self._site_options()]
         if layer and self.ctx.address and self.origin:
-            parts += ["--origin", _q(_hostport(self.ctx.address, self.ctx.layer_port))]
+            parts += ["--origin", _q(host_port(self.ctx.address, self.ctx.layer_port))]
         elif layer and self.ctx.address and self.edge:
             parts += ["--edge", _q(self.ctx.address)]
             if self.ctx.origin:  # compared with the origin, a stale edge still shows
