@@ -19,6 +19,7 @@ from .model import (
     Severity,
 )
 from .names import covers
+from .pathcheck_types import cert_ref
 from .times import iso_utc, whole_second
 
 _SAN_OID = "2.5.29.17"
@@ -53,10 +54,6 @@ class Thresholds:
     at: dt.datetime
     warn_days: int = 21
     crit_days: int = 7
-
-
-def _cert_ref(cert: CertFacts) -> dict[str, Any]:
-    return {"subject": cert.subject, "sha256": cert.sha256}
 
 
 def expiry_severity(days_left: float, th: Thresholds) -> Severity | None:
@@ -131,7 +128,7 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
             f"the certificate expired {_ago(seconds)} ago ({iso_utc(leaf.not_after)})",
             not_after=iso_utc(leaf.not_after),
             days_ago=round(seconds / 86400, 6),
-            **_cert_ref(leaf),
+            **cert_ref(leaf),
         )
     elif leaf.not_before > at:
         seconds = (leaf.not_before - at).total_seconds()
@@ -141,7 +138,7 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
             f"the certificate is valid only from {iso_utc(leaf.not_before)} (in {_ago(seconds)})",
             not_before=iso_utc(leaf.not_before),
             days_until=round(seconds / 86400, 6),
-            **_cert_ref(leaf),
+            **cert_ref(leaf),
         )
     else:
         days_left = leaf.days_left(at)
@@ -155,7 +152,7 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
                 days_left=round(days_left, 2),
                 warn_days=th.warn_days,
                 crit_days=th.crit_days,
-                **_cert_ref(leaf),
+                **cert_ref(leaf),
             )
 
     # no name to compare with: san_missing (or an unreadable SAN) says it better
@@ -256,7 +253,7 @@ def revocation_findings(layer: Layer) -> list[Finding]:
                     "source": revoked.source,
                     "reason": revoked.reason,
                     "revoked_at": iso_utc(revoked.revoked_at) if revoked.revoked_at else None,
-                    **_cert_ref(leaf),
+                    **cert_ref(leaf),
                 },
             )
         )

@@ -16,7 +16,7 @@ from typing import Any
 
 from .model import CertFacts, ChainAnalysis, Finding, Layer, PathStatus, Severity
 from .pathcheck import check_path
-from .pathcheck_types import Violation
+from .pathcheck_types import Violation, cert_ref
 
 #: Finding codes that explain why the verifier refused a chain.
 TRUST_CODES = frozenset(
@@ -208,7 +208,7 @@ def _path_findings(
             Severity.WARNING,
             "the server sends certificates that are not on the path: "
             + ", ".join(c.subject for c in chain.unrelated),
-            unrelated=[{"subject": c.subject, "sha256": c.sha256} for c in chain.unrelated],
+            unrelated=[cert_ref(c) for c in chain.unrelated],
         )
     if chain.alt_status is not None and chain.anchored != (
         chain.alt_status in (PathStatus.TRUSTED, PathStatus.PRIVATE)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
+from .pathcheck_names import valid_dns_san
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddr = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -49,14 +51,8 @@ def _wildcard_hits(constraint: str, base: str) -> bool:
 
 
 def _valid_constraint(value: str) -> bool:
-    labels = value.lower().split(".")
-    return all(
-        0 < len(lbl) <= 63
-        and lbl[0] != "-"
-        and lbl[-1] != "-"
-        and set(lbl) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
-        for lbl in labels
-    )
+    """A domain name (no wildcard): the same syntax as a SAN's host name."""
+    return "*" not in value and valid_dns_san(value)
 
 
 def _dns_text(values: Sequence[str]) -> str:
