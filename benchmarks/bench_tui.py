@@ -42,7 +42,7 @@ def _child(scenario: str, argv: Sequence[str]) -> None:
     """Run the app headless and print the monotonic times of its first frame and report."""
     import asyncio
 
-    from layerscope.cli import build_parser, requests_from_args
+    from layerscope.commands.main import build_parser, requests_from_args
     from layerscope.tui.app import LayerscopeApp
     from layerscope.tui.screens.site import SiteScreen
     from layerscope.tui.screens.sites import SitesScreen

@@ -1,5 +1,5 @@
 """``python -m layerscope``."""
 
-from .cli import _run
+from layerscope.commands.main import _run
 
 _run()

@@ -5,7 +5,7 @@ Run from anywhere with the project's venv::
     .venv/bin/python scripts/findings_doc.py           # rewrite docs/findings.md
     .venv/bin/python scripts/findings_doc.py --check   # exit 1 if it is out of date
 
-The catalogue is ``layerscope/core/codes.py`` (``CATALOGUE``); ``tests/test_catalogue.py``
+The catalogue is ``layerscope/model/codes.py`` (``CATALOGUE``); ``tests/test_catalogue.py``
 fails when the committed file and the generated text differ.
 """
 
@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from layerscope.core.codes import findings_markdown
+from layerscope.model.codes import findings_markdown
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
 

@@ -17,13 +17,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from layerscope.core.aia import AiaFetcher, parse_certificates
-from layerscope.core.certs import facts
-from layerscope.core.model import CertFacts, PathStatus
-from layerscope.core.trust import TrustStore, analyse_chain
 from layerscope.lab import pki
 from layerscope.lab.loop import LoopThread
 from layerscope.lab.repository import Repository
+from layerscope.model import CertFacts, PathStatus
+from layerscope.net.aia import AiaFetcher, parse_certificates
+from layerscope.x509.certs import facts
+from layerscope.x509.paths import analyse_chain
+from layerscope.x509.stores import TrustStore
 
 NOW = dt.datetime.now(dt.UTC)
 HOST = "aia.lab.test"

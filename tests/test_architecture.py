@@ -10,7 +10,7 @@ def test_core_never_imports_textual_or_rich() -> None:
     """Importing the whole engine (and running an inspection's imports) loads no UI library."""
     code = (
         "import sys\n"
-        "import layerscope.core.inspect, layerscope.core.remediation, layerscope.lab.lab\n"
+        "import layerscope.engine.run, layerscope.explain, layerscope.lab.lab\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "print(','.join(bad))\n"
     )
@@ -24,7 +24,7 @@ def test_check_path_does_not_import_textual_or_httpx() -> None:
     """`layerscope check` stays quick to start: no Textual, no httpx on that path."""
     code = (
         "import sys\n"
-        "import layerscope.cli, layerscope.core.inspect, layerscope.render.text\n"
+        "import layerscope.commands.main, layerscope.engine.run, layerscope.present.text\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'httpx'))\n"
         "print(','.join(bad))\n"
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from layerscope.cli import main
+from layerscope.commands.main import main
 from layerscope.lab.lab import Lab
 from layerscope.lab.loop import Peers
 from layerscope.lab.servers import Behaviour, LayerSpec

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from layerscope.core import codes
-from layerscope.core.codes import CATALOGUE, CODES, FAMILIES, SCOPES, by_code, findings_markdown
-from layerscope.core.model import Severity
-from layerscope.core.remediation import REMEDIATION_CODES
+from layerscope.explain import REMEDIATION_CODES
+from layerscope.model import Severity, codes
+from layerscope.model.codes import CATALOGUE, CODES, FAMILIES, SCOPES, by_code, findings_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 LOWER_SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")

@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from layerscope.cli import main
+from layerscope.commands.main import main
 from layerscope.lab.lab import Lab
 
 

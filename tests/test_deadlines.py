@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from layerscope.core.model import ErrorKind
-from layerscope.core.probe import probe
+from layerscope.model import ErrorKind
+from layerscope.net.probe import probe
 
 
 @pytest.fixture(scope="module")

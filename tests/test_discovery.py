@@ -13,10 +13,10 @@ from typing import Any, cast
 import dns.flags
 import dns.message
 
-from layerscope.core.discovery import discover, resolver_label
-from layerscope.core.model import Discovery, ErrorKind
-from layerscope.core.options import Endpoint
 from layerscope.lab.dns import DnsResponder
+from layerscope.model import Discovery, ErrorKind
+from layerscope.model.options import Endpoint
+from layerscope.net.discovery import discover, resolver_label
 
 HOST = "127.53.0.1"
 OTHER_HOST = "127.53.0.2"

@@ -11,10 +11,10 @@ import dns.flags
 import dns.message
 import pytest
 
-from layerscope.core.discovery import discover, resolver_label
-from layerscope.core.model import ErrorKind
-from layerscope.core.options import Endpoint
 from layerscope.lab.dns import DnsResponder
+from layerscope.model import ErrorKind
+from layerscope.model.options import Endpoint
+from layerscope.net.discovery import discover, resolver_label
 
 HOST = "127.54.0.1"
 OTHER_HOST = "127.54.0.2"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from layerscope.cli import main
+from layerscope.commands.main import main
 from layerscope.lab.lab import Lab
 
 

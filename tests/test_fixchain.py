@@ -12,12 +12,12 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from layerscope.core.aia import AiaFetcher
-from layerscope.core.certs import load_pem_bundle
-from layerscope.core.fixchain import FullChain, build_fullchain
-from layerscope.core.trust import TrustStore
 from layerscope.lab import pki
 from layerscope.lab.repository import Repository
+from layerscope.net.aia import AiaFetcher
+from layerscope.x509.certs import load_pem_bundle
+from layerscope.x509.fixchain import FullChain, build_fullchain
+from layerscope.x509.stores import TrustStore
 
 from .test_aia import NOW, cf, running_repository, unique
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from layerscope.cli import main
+from layerscope.commands.main import main
 from layerscope.lab import pki
 from layerscope.lab.lab import Lab
 from layerscope.lab.loop import Peers

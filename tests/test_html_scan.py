@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layerscope.core.html import MAX_TITLE, MAX_URL, csp_upgrades, scan_page, srcset_urls
-from layerscope.core.model import MixedRef
+from layerscope.model import MixedRef
+from layerscope.net.page_scan import MAX_TITLE, MAX_URL, csp_upgrades, scan_page, srcset_urls
 
 
 def refs(html: str) -> list[tuple[str, str, str, bool]]:

@@ -24,12 +24,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from layerscope.core import http as http_module
-from layerscope.core.cdn import cdn_from_headers
-from layerscope.core.http import fetch_page
-from layerscope.core.model import ErrorKind, HttpResult, MixedRef
+from layerscope.diagnose.cdn import cdn_from_headers
 from layerscope.lab import pki
 from layerscope.lab.loop import LoopThread
+from layerscope.model import ErrorKind, HttpResult, MixedRef
+from layerscope.net import page as http_module
+from layerscope.net.page import fetch_page
 
 SITE = "shop.http.test"
 MAIN = "127.253.0.1"  # the HTTPS site with one behaviour per path

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from layerscope.cli import main
+from layerscope.commands.main import main
 from layerscope.lab.lab import Lab
 
 # scenario -> {(code, severity): layers}; layers named origin, edge1, edge2, ...

@@ -20,14 +20,15 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from layerscope.core.certs import facts
-from layerscope.core.model import CertFacts, OcspState
-from layerscope.core.ocsp import OcspChecker, judge_staple, query_responder
-from layerscope.core.probe import probe
 from layerscope.lab import pki
 from layerscope.lab.ocsp import OcspResponder, responder_certificate
 from layerscope.lab.repository import Handler, Repository
 from layerscope.lab.stapling import StaplingServer
+from layerscope.model import CertFacts, OcspState
+from layerscope.net.ocsp import OcspChecker, query_responder
+from layerscope.net.probe import probe
+from layerscope.x509.certs import facts
+from layerscope.x509.ocsp import judge_staple
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 SITE = "ocsp.lab.test"
@@ -571,7 +572,7 @@ def test_revocation_modules_load_no_httpx_or_ui() -> None:
     """Importing the revocation code loads neither httpx (only when asking) nor a UI library."""
     code = (
         "import sys\n"
-        "import layerscope.core.ocsp, layerscope.lab.ocsp, layerscope.lab.stapling\n"
+        "import layerscope.net.ocsp, layerscope.lab.ocsp, layerscope.lab.stapling\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'textual', 'rich'))\n"
         "print(','.join(bad))\n"
     )

@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from layerscope.cli import stream_jsonl
-from layerscope.config import SiteRequest, load_config
-from layerscope.core.inspect import inspect
-from layerscope.core.model import (
+from layerscope.commands.config import load_config
+from layerscope.commands.main import stream_jsonl
+from layerscope.engine.run import inspect
+from layerscope.lab.lab import Lab
+from layerscope.model import (
     SCHEMA_VERSION,
     CertFacts,
     Discovery,
@@ -29,11 +30,11 @@ from layerscope.core.model import (
     Role,
     Severity,
 )
-from layerscope.lab.lab import Lab
-from layerscope.render.json import report_to_dict
-from layerscope.render.jsonl import report_line
-from layerscope.render.labels import leaf_labels
-from layerscope.render.prometheus import escape_label_value, render_prometheus, site_label
+from layerscope.model.options import SiteRequest
+from layerscope.present.json import report_to_dict
+from layerscope.present.jsonl import report_line
+from layerscope.present.labels import leaf_labels
+from layerscope.present.prometheus import escape_label_value, render_prometheus, site_label
 
 Labels = dict[str, str]
 Sample = tuple[str, Labels, float]

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from layerscope.cli import main
+from layerscope.commands.main import main
 from layerscope.lab.lab import Lab
 
 from .test_lab_scenarios import EXIT, observed

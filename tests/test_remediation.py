@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from layerscope.core.codes import CODES, codes_of_scope
-from layerscope.core.model import Remediation
-from layerscope.core.remediation import (
+from layerscope.explain import (
     REMEDIATION_CODES,
     RemediationContext,
     remediation_for,
 )
+from layerscope.model import Remediation
+from layerscope.model.codes import CODES, codes_of_scope
 
-# Every code of the catalogue (layerscope/core/codes.py, docs/findings.md): the JSON contract.
+# Every code of the catalogue (layerscope/model/codes.py, docs/findings.md): the JSON contract.
 PER_LAYER_CODES = codes_of_scope("layer")
 CROSS_LAYER_CODES = codes_of_scope("site")
 HTTP_CODES = codes_of_scope("http")

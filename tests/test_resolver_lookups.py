@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from layerscope.cli import main
-from layerscope.core.names import is_ip
+from layerscope.commands.main import main
 from layerscope.lab.dns import SILENT, DnsResponder
 from layerscope.lab.lab import Lab
 from layerscope.lab.loop import LoopThread
 from layerscope.lab.scenarios import REPOSITORY_HOST
+from layerscope.model.names import is_ip
 
 
 @pytest.fixture(autouse=True)

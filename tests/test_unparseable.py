@@ -15,16 +15,12 @@ from typing import Any
 import pytest
 from cryptography import x509
 
-from layerscope.cli import main
-from layerscope.config import load_config
-from layerscope.core import der
-from layerscope.core.analyse import Thresholds, analyse_layer
-from layerscope.core.analyse_parse import parse_findings
-from layerscope.core.certs import MAX_EXTENSIONS, CertificateError, facts, load
-from layerscope.core.inspect import inspect
-from layerscope.core.model import Layer, ProbeResult, Role
-from layerscope.core.probe import probe, split_served
-from layerscope.core.remediation import RemediationContext, remediation_for
+from layerscope.commands.config import load_config
+from layerscope.commands.main import main
+from layerscope.diagnose.layer import Thresholds, analyse_layer
+from layerscope.diagnose.unparsed import parse_findings
+from layerscope.engine.run import inspect
+from layerscope.explain import RemediationContext, remediation_for
 from layerscope.lab import pki
 from layerscope.lab.lab import Lab
 from layerscope.lab.scenarios import make_pki
@@ -34,8 +30,12 @@ from layerscope.lab.scenarios_malformed import (
     malformed_sites,
     patched,
 )
-from layerscope.render.json import report_to_dict
+from layerscope.model import Layer, ProbeResult, Role
+from layerscope.net.probe import probe, split_served
+from layerscope.present.json import report_to_dict
 from layerscope.tui import view
+from layerscope.x509 import der
+from layerscope.x509.certs import MAX_EXTENSIONS, CertificateError, facts, load
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 SAN = "2.5.29.17"

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from layerscope.cli import main
+from layerscope.commands.main import main
 from layerscope.lab import pki
 from layerscope.lab.lab import Lab
 from layerscope.lab.loop import Peers
@@ -107,10 +107,10 @@ def test_tui_views_of_the_evil_layer_are_harmless(
     shown literally."""
     import asyncio
 
-    from layerscope.config import SiteRequest, apply
-    from layerscope.core.inspect import inspect
-    from layerscope.core.options import CheckOptions
-    from layerscope.render.labels import leaf_labels
+    from layerscope.commands.config import apply
+    from layerscope.engine.run import inspect
+    from layerscope.model.options import CheckOptions, SiteRequest
+    from layerscope.present.labels import leaf_labels
     from layerscope.tui import view
 
     options = apply(

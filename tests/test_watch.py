@@ -22,19 +22,17 @@ from typing import Any
 
 import pytest
 
-from layerscope.cli import _add_check_options, _Parser
-from layerscope.core.compare import choose_reference
-from layerscope.core.model import (
-    Discovery,
-    ErrorKind,
-    Layer,
-    ProbeError,
-    ProbeResult,
-    Report,
-    Role,
+from layerscope.commands.main import _add_check_options, _Parser
+from layerscope.commands.watch import (
+    add_watch_parser,
+    change_line,
+    cmd_watch,
+    format_duration,
+    parse_duration,
+    status_line,
 )
-from layerscope.core.probe import probe
-from layerscope.core.watch import (
+from layerscope.diagnose.compare import choose_reference
+from layerscope.diagnose.watch import (
     ChangeKind,
     WatchState,
     behind,
@@ -49,19 +47,21 @@ from layerscope.lab.lab import Lab
 from layerscope.lab.loop import Peers
 from layerscope.lab.scenarios import ROLLING_ENV
 from layerscope.lab.servers import Behaviour, LayerSpec
-from layerscope.render.labels import leaf_labels
-from layerscope.watch_cli import (
-    add_watch_parser,
-    change_line,
-    cmd_watch,
-    format_duration,
-    parse_duration,
-    status_line,
+from layerscope.model import (
+    Discovery,
+    ErrorKind,
+    Layer,
+    ProbeError,
+    ProbeResult,
+    Report,
+    Role,
 )
+from layerscope.net.probe import probe
+from layerscope.present.labels import leaf_labels
 
-from .core.helpers import HOST, NOW, Pki, failed_layer, layer, make_pki
+from .unit.helpers import HOST, NOW, Pki, failed_layer, layer, make_pki
 
-# --- unit: core/watch.py -----------------------------------------------------------------
+# --- unit: diagnose/watch.py -----------------------------------------------------------------
 
 ORIGIN = "192.0.2.1"
 EDGES = ("192.0.2.11", "192.0.2.12", "192.0.2.13")
@@ -357,7 +357,7 @@ def test_report_error_changes_nothing(certs: Certs) -> None:
     assert not converged(after) and after.problem == "trust store unreadable"
 
 
-# --- unit: watch_cli text ----------------------------------------------------------------
+# --- unit: commands/watch.py text ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -411,7 +411,7 @@ WATCH = ["--interval", "0.3s"]
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
-    """Parse ``layerscope watch ARGV`` with the watch parser as cli.py wires it."""
+    """Parse ``layerscope watch ARGV`` with the watch parser as commands/main.py wires it."""
     parser = _Parser(prog="layerscope")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     add_watch_parser(sub, _add_check_options)
@@ -665,8 +665,8 @@ def test_watch_timeout_and_probe_timeout_are_separate() -> None:
 
 _SCRIPT = """
 import sys
-from layerscope.cli import _Parser, _add_check_options
-from layerscope.watch_cli import add_watch_parser, cmd_watch
+from layerscope.commands.main import _Parser, _add_check_options
+from layerscope.commands.watch import add_watch_parser, cmd_watch
 parser = _Parser(prog="layerscope")
 add_watch_parser(parser.add_subparsers(dest="command", parser_class=_Parser), _add_check_options)
 sys.exit(cmd_watch(parser.parse_args(["watch", *sys.argv[1:]])))
@@ -722,11 +722,11 @@ def test_ctrl_c_prints_the_timeline_and_exits_130(lab: Lab) -> None:
 
 
 def test_watch_modules_load_no_ui_or_http_library() -> None:
-    """cli.py builds the watch parser on every run: importing the watch modules loads
+    """commands/main.py builds the watch parser on every run: importing the watch modules loads
     neither Textual, Rich nor httpx."""
     code = (
         "import sys\n"
-        "import layerscope.watch_cli, layerscope.core.watch\n"
+        "import layerscope.commands.watch, layerscope.diagnose.watch\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'httpx'))\n"
         "print(','.join(bad))\n"
     )

@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ..core.model import Layer, ProbeError, ProbeResult, Report
-from .lab import Lab
+from layerscope.lab.lab import Lab
+from layerscope.model import Layer, ProbeError, ProbeResult, Report
 
 FIXED_NOW = dt.datetime(2026, 11, 27, 9, 0, 0, tzinfo=dt.UTC)
 FIXED_SEED = 20261127
@@ -67,7 +67,7 @@ def frozen_inspect(
 ) -> Callable[..., Awaitable[Report]]:
     """``inspect`` with the clock fixed at FIXED_NOW and timings normalised."""
     if inspect_fn is None:
-        from ..core.inspect import inspect
+        from layerscope.engine.run import inspect
 
         inspect_fn = inspect
     real = inspect_fn

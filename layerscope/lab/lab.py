@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from . import pki
-from .dns import DnsResponder
-from .loop import LoopThread
-from .pki import pem_bundle
-from .repository import Repository
-from .scenarios import (
+from layerscope.lab import pki
+from layerscope.lab.dns import DnsResponder
+from layerscope.lab.loop import LoopThread
+from layerscope.lab.pki import pem_bundle
+from layerscope.lab.repository import Repository
+from layerscope.lab.scenarios import (
     CDN_ZONE,
     REPOSITORY_HOST,
     ZONE,
@@ -33,8 +33,8 @@ from .scenarios import (
     make_pki,
     make_sites,
 )
-from .servers import LayerServer
-from .stapling import StaplingServer
+from layerscope.lab.servers import LayerServer
+from layerscope.lab.stapling import StaplingServer
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from .servers import LayerServer, LayerSpec
+from layerscope.lab.servers import LayerServer, LayerSpec
 
 T = TypeVar("T")
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .pki import Issued, new_key
+from layerscope.lab.pki import Issued, new_key
 
 Status = Literal["good", "revoked"]
 """What the responder knows about a serial number."""

@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, ObjectIdentifier
 
-from . import pki
-from .pki import Issued, PrivateKey
+from layerscope.lab import pki
+from layerscope.lab.pki import Issued, PrivateKey
 
 KeyKind = Literal["ec", "p384", "p521", "p224", "secp256k1", "rsa1024", "rsa2048", "ed25519"]
 """Key types :func:`new_key` makes ("ec" is P-256, the lab's default)."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
-from layerscope.core.names import bracketed
+from layerscope.model.names import bracketed
 
 Answer = tuple[int, str, bytes]
 """(status, content type, body) of a handler's response."""

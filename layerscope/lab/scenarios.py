@@ -15,14 +15,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from cryptography import x509
 
-from . import pki
-from .ocsp import OcspResponder
-from .pki import Issued
-from .repository import Repository
-from .scenarios_malformed import malformed_sites
-from .scenarios_pathval import pathval_sites
-from .scenarios_resolver import resolver_sites
-from .servers import Behaviour, LayerSpec
+from layerscope.lab import pki
+from layerscope.lab.ocsp import OcspResponder
+from layerscope.lab.pki import Issued
+from layerscope.lab.repository import Repository
+from layerscope.lab.scenarios_malformed import malformed_sites
+from layerscope.lab.scenarios_pathval import pathval_sites
+from layerscope.lab.scenarios_resolver import resolver_sites
+from layerscope.lab.servers import Behaviour, LayerSpec
 
 ZONE = "lab.test"
 CDN_ZONE = "fastedge-lab.test"

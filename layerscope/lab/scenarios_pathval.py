@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from . import pki_odd
-from .pki import Issued
-from .pki_odd import Ext
-from .servers import Behaviour, LayerSpec
+from layerscope.lab import pki_odd
+from layerscope.lab.pki import Issued
+from layerscope.lab.pki_odd import Ext
+from layerscope.lab.servers import Behaviour, LayerSpec
 
 if TYPE_CHECKING:
-    from .scenarios import LabPki, LabServices, SiteSpec
+    from layerscope.lab.scenarios import LabPki, LabServices, SiteSpec
 
 #: A critical extension no client knows (an OID under the UUID arc 2.25, never assigned).
 UNKNOWN_OID = "2.25.329800735698586629295641978511506172918"
@@ -31,7 +31,7 @@ UNKNOWN_OID = "2.25.329800735698586629295641978511506172918"
 
 def pathval_sites(ca: LabPki, now: dt.datetime, services: LabServices) -> list[SiteSpec]:
     """The path-validation sites, in the order the demo shows them."""
-    from .scenarios import ZONE, SiteSpec  # scenarios imports this module
+    from layerscope.lab.scenarios import ZONE, SiteSpec  # scenarios imports this module
 
     del services  # nothing to publish: every layer sends its whole chain
     sites: list[SiteSpec] = []

@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING
 
 from cryptography import x509
 
-from . import pki
-from .servers import Behaviour, LayerSpec
+from layerscope.lab import pki
+from layerscope.lab.servers import Behaviour, LayerSpec
 
 if TYPE_CHECKING:
-    from .scenarios import LabPki, LabServices, SiteSpec
+    from layerscope.lab.scenarios import LabPki, LabServices, SiteSpec
 
 
 def resolver_sites(ca: LabPki, now: dt.datetime, services: LabServices) -> list[SiteSpec]:
     """The sites ``revoked-by-name`` and ``aia-by-name``, in that order."""
-    from .scenarios import ZONE, SiteSpec  # scenarios imports this module
+    from layerscope.lab.scenarios import ZONE, SiteSpec  # scenarios imports this module
 
     def site(name: str, description: str, *chain: pki.Issued) -> SiteSpec:
         layer = LayerSpec(Behaviour.TLS, chain)

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pki import Issued, pem_bundle
+from layerscope.lab.pki import Issued, pem_bundle
 
 
 class Behaviour(enum.StrEnum):

@@ -1,7 +1,7 @@
 """A lab TLS layer that staples an OCSP response (the stdlib ``ssl`` server cannot).
 
 pyOpenSSL in server mode over memory BIOs on asyncio streams, the mirror image of the
-client in :mod:`layerscope.core.probe`: it runs on the lab's loop beside the other
+client in :mod:`layerscope.net.probe`: it runs on the lab's loop beside the other
 :class:`~layerscope.lab.servers.LayerServer` instances and shares their interface.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from OpenSSL import SSL
 
-from .pki import Issued, pem_bundle
+from layerscope.lab.pki import Issued, pem_bundle
 
 _READ_SIZE = 65536
 _MAX_REQUEST = 16384

@@ -8,12 +8,12 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
-from ..config import SiteRequest
-from .commands import LayerscopeCommands
-from .runtime import InspectFn
-from .screens.help import HelpScreen
-from .screens.site import SiteScreen
-from .screens.sites import SitesScreen
+from layerscope.model.options import SiteRequest
+from layerscope.tui.commands import LayerscopeCommands
+from layerscope.tui.runtime import InspectFn
+from layerscope.tui.screens.help import HelpScreen
+from layerscope.tui.screens.site import SiteScreen
+from layerscope.tui.screens.sites import SitesScreen
 
 
 class LayerscopeApp(App[None]):

@@ -12,9 +12,9 @@ class LayerscopeCommands(Provider):
     """Actions of the current screen and the app."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        from .screens.export import default_path
-        from .screens.site import SiteScreen
-        from .screens.sites import SitesScreen
+        from layerscope.tui.screens.export import default_path
+        from layerscope.tui.screens.site import SiteScreen
+        from layerscope.tui.screens.sites import SitesScreen
 
         screen = self.screen
         app = self.app

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from textual.app import App
 
-from ..core.model import Report
+from layerscope.model import Report
 
 InspectFn = Callable[..., Awaitable[Report]]
 
@@ -22,6 +22,6 @@ async def inspect_fn_of(app: App[Any]) -> InspectFn:
     """
     fn = getattr(app, "inspect_fn", None)
     if fn is None:
-        module = await asyncio.to_thread(importlib.import_module, "layerscope.core.inspect")
+        module = await asyncio.to_thread(importlib.import_module, "layerscope.engine.run")
         return cast(InspectFn, module.inspect)
     return cast(InspectFn, fn)

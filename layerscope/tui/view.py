@@ -16,11 +16,11 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..core.model import CertFacts, Finding, Layer, Report, Role, Severity
-from ..core.names import bracketed
-from ..core.options import CheckOptions
-from ..core.remediation import RemediationContext, reproduce_command
-from ..render.labels import (
+from layerscope.explain import RemediationContext, reproduce_command
+from layerscope.model import CertFacts, Finding, Layer, Report, Role, Severity
+from layerscope.model.names import bracketed
+from layerscope.model.options import CheckOptions
+from layerscope.present.labels import (
     SEVERITY_COLORS,
     chain_verdict,
     days_left,
@@ -29,7 +29,7 @@ from ..render.labels import (
     rdn_value,
     verdict,
 )
-from ..render.sanitize import safe_text, summarize_list
+from layerscope.present.sanitize import safe_text, summarize_list
 
 SEVERITY_SHORT = {
     Severity.OK: "OK",

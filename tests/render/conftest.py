@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from layerscope.core.model import (
+from layerscope.model import (
     CertFacts,
     ChainAnalysis,
     Discovery,

@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import given, settings
 
-from layerscope.core.model import (
+from layerscope.model import (
     Discovery,
     ErrorKind,
     PathStatus,
@@ -18,8 +18,8 @@ from layerscope.core.model import (
     Role,
     Severity,
 )
-from layerscope.render import leaf_labels, render_json, report_to_dict
-from layerscope.render.json import iso_utc
+from layerscope.present import leaf_labels, render_json, report_to_dict
+from layerscope.present.json import iso_utc
 from tests.render.conftest import (
     NOW,
     controls,

@@ -6,7 +6,7 @@ import re
 
 from hypothesis import given, settings
 
-from layerscope.core.model import (
+from layerscope.model import (
     Discovery,
     ErrorKind,
     ProbeError,
@@ -14,9 +14,9 @@ from layerscope.core.model import (
     Role,
     Step,
 )
-from layerscope.render import render_markdown
-from layerscope.render.markdown import fence
-from layerscope.render.sanitize import safe_text
+from layerscope.present import render_markdown
+from layerscope.present.markdown import fence
+from layerscope.present.sanitize import safe_text
 from tests.render.conftest import (
     controls,
     hostile_text,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from layerscope.render.sanitize import md_escape, safe_text, summarize_list
+from layerscope.present.sanitize import md_escape, safe_text, summarize_list
 from tests.render.conftest import controls, hostile_text
 
 _MD_SPECIAL = set("\\`*_[]<>#|~&$")

@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layerscope.core.model import (
+from layerscope.model import (
     Discovery,
     ErrorKind,
     PathStatus,
@@ -18,7 +18,7 @@ from layerscope.core.model import (
     Severity,
     Step,
 )
-from layerscope.render import render_text
+from layerscope.present import render_text
 from tests.render.conftest import (
     MARKUP,
     NOW,
@@ -283,8 +283,8 @@ def test_same_label_same_colour() -> None:
 
 
 def test_package_exports_the_renderers_with_docstrings() -> None:
-    """layerscope.render re-exports each public renderer, and each is documented."""
-    import layerscope.render as render
+    """layerscope.present re-exports each public renderer, and each is documented."""
+    import layerscope.present as render
 
     assert set(render.__all__) >= {"render_text", "render_json", "render_markdown"}
     for name in render.__all__:

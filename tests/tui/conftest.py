@@ -9,9 +9,10 @@ from collections.abc import Iterator
 import pytest
 from textual.pilot import Pilot
 
-from layerscope.config import SiteRequest, load_config
+from layerscope.commands.config import load_config
 from layerscope.lab.frozen import frozen_lab
 from layerscope.lab.lab import Lab
+from layerscope.model.options import SiteRequest
 from layerscope.tui.screens.site import SiteScreen
 from layerscope.tui.screens.sites import SitesScreen
 

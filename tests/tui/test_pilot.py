@@ -15,13 +15,12 @@ import pytest
 from rich.console import Console
 from textual.widgets import Input, Static, TabbedContent
 
-from layerscope.config import SiteRequest
-from layerscope.core.options import CheckOptions
 from layerscope.lab import pki
 from layerscope.lab.frozen import frozen_inspect
 from layerscope.lab.lab import Lab
 from layerscope.lab.loop import Peers
 from layerscope.lab.servers import Behaviour, LayerSpec
+from layerscope.model.options import CheckOptions, SiteRequest
 from layerscope.tui.app import LayerscopeApp
 from layerscope.tui.screens.export import ExportScreen
 from layerscope.tui.screens.help import HelpScreen
@@ -348,7 +347,7 @@ def test_layer_rows_never_contain_raw_control_characters(
     frozen: Lab, frozen_requests: list[SiteRequest]
 ) -> None:
     """Every cell of every lab layer is plain printable text."""
-    from layerscope.render.labels import leaf_labels
+    from layerscope.present.labels import leaf_labels
     from layerscope.tui.view import layer_cells
 
     async def run() -> list[str]:
@@ -439,7 +438,7 @@ def rolling_peers(frozen: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iter
 async def test_w_watches_until_the_edges_converge(frozen: Lab, rolling_peers: Peers) -> None:
     """`w` re-probes on the interval, records each edge's switch in the timeline, and
     announces convergence once every layer serves the reference."""
-    from layerscope.core.options import Endpoint
+    from layerscope.model.options import Endpoint
 
     options = CheckOptions(
         port=rolling_peers.port,

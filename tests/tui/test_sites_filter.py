@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from layerscope.config import SiteRequest
 from layerscope.lab.frozen import frozen_inspect
 from layerscope.lab.lab import Lab
+from layerscope.model.options import SiteRequest
 from layerscope.tui.app import LayerscopeApp
 from layerscope.tui.screens.site import SiteScreen
 from layerscope.tui.screens.sites import SitesScreen, matches_filter

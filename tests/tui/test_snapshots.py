@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from layerscope.config import SiteRequest
 from layerscope.lab.frozen import frozen_inspect
 from layerscope.lab.lab import Lab
+from layerscope.model.options import SiteRequest
 from layerscope.tui.app import LayerscopeApp
 
 from .conftest import request_for, select_layer, settle

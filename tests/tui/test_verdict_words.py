@@ -9,10 +9,10 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from rich.console import Console
 
-from layerscope.core.model import Layer, ProbeResult, UnparsedCert
 from layerscope.lab import pki, pki_odd
+from layerscope.model import Layer, ProbeResult, UnparsedCert
 from layerscope.tui.view import chain_view, layer_cells
-from tests.core.helpers import NOW, Pki, layer, make_pki
+from tests.unit.helpers import NOW, Pki, layer, make_pki
 
 
 def _text(renderable: object) -> str:

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, RadioButton, RadioSet
 
-from ...core.model import Report
+from layerscope.model import Report
 
 SUFFIX = {"markdown": ".md", "json": ".json"}
 
@@ -29,11 +29,11 @@ def default_path(host: str, fmt: str, now: dt.datetime | None = None) -> Path:
 def export_report(reports: Sequence[Report], fmt: str, path: Path) -> Path:
     """Write ``reports`` as ``fmt`` to ``path``; returns the absolute path written."""
     if fmt == "json":
-        from ...render.json import render_json
+        from layerscope.present.json import render_json
 
         content = render_json(reports)
     else:
-        from ...render.markdown import render_markdown
+        from layerscope.present.markdown import render_markdown
 
         content = render_markdown(reports)
     target = path.expanduser().resolve()

@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..view import help_text
+from layerscope.tui.view import help_text
 
 KEYS: tuple[tuple[str, str], ...] = (
     ("↑/↓", "select a layer (a site in the list)"),

@@ -15,17 +15,17 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from ...config import SiteRequest
-from ...core import watch
-from ...core.model import Layer, Report, Role
-from ...core.watch import WatchState
-from ...render.labels import label_name, leaf_labels
-from ...render.sanitize import safe_text
-from ...render.watch_lines import change_line, format_duration, status_line, timeline_lines
-from .. import view
-from ..runtime import inspect_fn_of
-from ..widgets.layers import LayersTable
-from .export import ExportScreen, save_and_tell
+from layerscope.diagnose import watch
+from layerscope.diagnose.watch import WatchState
+from layerscope.model import Layer, Report, Role
+from layerscope.model.options import SiteRequest
+from layerscope.present.labels import label_name, leaf_labels
+from layerscope.present.sanitize import safe_text
+from layerscope.present.watch_lines import change_line, format_duration, status_line, timeline_lines
+from layerscope.tui import view
+from layerscope.tui.runtime import inspect_fn_of
+from layerscope.tui.screens.export import ExportScreen, save_and_tell
+from layerscope.tui.widgets.layers import LayersTable
 
 
 class _Poster:
@@ -240,9 +240,9 @@ class SiteScreen(Screen[None]):
         if report is None or self._probing or layer is None:
             self.notify("Wait for the probe to finish.", severity="warning")
             return
-        from ...core.inspect import load_stores
-        from ...core.repair import fullchain_for
-        from ...core.trust import TrustStoreError
+        from layerscope.engine.repair import fullchain_for
+        from layerscope.net.truststore import load_stores
+        from layerscope.x509.stores import TrustStoreError
 
         try:
             stores = load_stores(self.request.options)

@@ -17,11 +17,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey
 
-from ...config import SiteRequest
-from ...core.model import Report
-from .. import view
-from ..runtime import inspect_fn_of
-from .site import SiteScreen
+from layerscope.model import Report
+from layerscope.model.options import SiteRequest
+from layerscope.tui import view
+from layerscope.tui.runtime import inspect_fn_of
+from layerscope.tui.screens.site import SiteScreen
 
 
 def matches_filter(host: str, report: Report | None, query: str) -> bool:
@@ -183,7 +183,7 @@ class SitesScreen(Screen[None]):
     @work(exclusive=True, group="probe-all")
     async def _probe_all(self) -> None:
         inspect_fn = await inspect_fn_of(self.app)
-        from layerscope.core.many import inspect_many
+        from layerscope.engine.many import inspect_many
 
         def done(index: int, report: Report) -> None:
             self.post_message(self.SiteInspected(index, report))
@@ -210,7 +210,7 @@ class SitesScreen(Screen[None]):
         """Export every finished report."""
         from pathlib import Path
 
-        from .export import ExportScreen, save_and_tell
+        from layerscope.tui.screens.export import ExportScreen, save_and_tell
 
         reports = [self.reports[i] for i in sorted(self.reports)]
         if not reports:

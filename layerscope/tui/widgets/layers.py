@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from ...core.model import Layer, Report, Role
-from ..view import COLUMNS, Target, layer_cells, pending_cells, target_of
+from layerscope.model import Layer, Report, Role
+from layerscope.tui.view import COLUMNS, Target, layer_cells, pending_cells, target_of
 
 
 class LayersTable(DataTable[object]):

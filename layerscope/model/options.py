@@ -1,0 +1,81 @@
+"""Options of one inspection, as a frozen value built by the CLI or the config file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A host or IP with an optional port, as given by ``--origin`` or ``--resolver``.
+
+    Attributes:
+        host: IP address or host name.
+        port: port, or None for the default.
+    """
+
+    host: str
+    port: int | None = None
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything that changes how one site is inspected.
+
+    Attributes:
+        port: site port (edges are probed there).
+        sni: server name to send instead of the site name.
+        origin: the origin server, if known.
+        edges: edge addresses given by hand; DNS is skipped when set.
+        resolvers: DNS resolvers; empty means the system resolver.
+        family: 4, 6, or 0 for both.
+        ca_bundle: "certifi", "system" or a PEM file path.
+        extra_ca: PEM files of private/company CAs added to the trust store.
+        alt_ca_bundle: a second store to compare with ("certifi", "system", a file),
+            "" for the default (system when the bundle is certifi and vice versa), or
+            "none" to skip the comparison.
+        warn_days: expiry warning threshold.
+        crit_days: expiry critical threshold.
+        at: moment validity is judged; None means now.
+        timeout: seconds allowed per layer (connect + handshake) and per DNS lookup.
+        concurrency: probes in flight at once.
+        http: fetch the page per layer.
+        path: the path fetched per layer.
+        ocsp: ask the leaf's OCSP responder (stapled responses are always judged).
+        aia: fetch missing intermediates from the AIA caIssuers URLs.
+        ecs: EDNS Client Subnets to ask DNS with (one query set per subnet); empty: plain.
+    """
+
+    port: int = 443
+    sni: str | None = None
+    origin: Endpoint | None = None
+    edges: tuple[str, ...] = ()
+    resolvers: tuple[Endpoint, ...] = ()
+    family: int = 0
+    ca_bundle: str = "certifi"
+    extra_ca: tuple[str, ...] = ()
+    alt_ca_bundle: str = ""
+    warn_days: int = 21
+    crit_days: int = 7
+    at: dt.datetime | None = None
+    timeout: float = 5.0
+    concurrency: int = 32
+    http: bool = True
+    path: str = "/"
+    ocsp: bool = True
+    aia: bool = True
+    ecs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SiteRequest:
+    """One site to inspect with its options.
+
+    Attributes:
+        host: the site name as given.
+        options: how to inspect it.
+    """
+
+    host: str
+    options: CheckOptions

@@ -1,0 +1,466 @@
+"""One HTTPS GET pinned to one layer: SNI and Host are the site, the TCP peer is one IP.
+
+The request goes to ``https://<ip>:<port><path>`` with ``Host: <site>`` and the
+``sni_hostname`` extension, so no DNS is involved and each CDN edge is observed on its
+own. Certificates are not verified here (the TLS analysis judges them); this module
+observes the page: status, headers, redirects, and mixed content.
+
+Everything about the peer is untrusted: the whole fetch has one deadline whatever the
+server drips, the body is capped (compressed bodies too), header values are kept as
+received for renderers to escape, and error messages never quote the peer's bytes.
+Failures are values (:class:`~layerscope.model.ProbeError`), never exceptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ipaddress
+import ssl
+import time
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from layerscope.model import ErrorKind, HttpResult, ProbeError
+from layerscope.model.names import bracketed
+from layerscope.net.page_scan import PageScan, csp_upgrades, scan_page
+
+__all__ = ["REDIRECT_STATUSES", "USER_AGENT", "fetch_page"]
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+"""Statuses whose ``Location`` is followed (when it stays on the site)."""
+
+USER_AGENT = "layerscope/0.1 (TLS layer inspection)"
+"""User-Agent sent with every request."""
+
+# model.py has no HTTP-specific error kinds yet: these are the nearest existing ones
+_HTTP_TIMEOUT = ErrorKind.HTTP_TIMEOUT  # TLS was up, the HTTP answer did not finish
+_HTTP_INVALID = ErrorKind.HTTP_PROTOCOL  # not valid HTTP/1.1
+
+_HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml"})
+_SCAN_INLINE = 64 * 1024  # bigger pages are scanned on a worker thread
+_NOT_TLS_REASONS = ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG")
+
+
+@dataclass
+class _Progress:
+    """What the fetch has seen so far, kept when a deadline or an error cuts it short."""
+
+    phase: str = "connect"  # connect -> tls -> http
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    redirects: list[tuple[int, str]] = field(default_factory=list)
+    body_bytes: int = 0
+    # the TCP stream between connect and the end of the TLS handshake: httpcore closes it
+    # when the handshake fails, but not when a deadline cancels it (it would leak)
+    handshaking: Any = None
+
+    async def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's ``trace`` extension: note when TCP and TLS are up."""
+        if event == "connection.connect_tcp.started":
+            self.phase = "connect"  # again after a redirect on a new connection
+        elif event == "connection.connect_tcp.complete":
+            self.phase = "tls"
+            self.handshaking = info.get("return_value")
+        elif event == "connection.start_tls.complete":
+            self.phase = "http"
+            self.handshaking = None
+
+    async def release(self) -> None:
+        """Close a TCP stream left behind by a handshake cut short."""
+        stream, self.handshaking = self.handshaking, None
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                await stream.aclose()
+
+
+@dataclass(frozen=True)
+class _Page:
+    """The final response of a fetch."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    truncated: bool
+    refused: bool
+    scannable: bool
+    charset: str
+
+
+class _TooManyRedirects(Exception):
+    """The site redirected more than ``max_redirects`` times."""
+
+
+async def fetch_page(
+    address: str,
+    port: int,
+    host: str,
+    *,
+    path: str = "/",
+    timeout: float = 5.0,
+    max_body: int = 1 << 20,
+    max_redirects: int = 20,
+    client: httpx.AsyncClient | None = None,
+) -> HttpResult:
+    """GET ``path`` from the layer at ``address:port`` as the site ``host`` (SNI and Host).
+
+    Redirects are followed by hand while they stay on the site (https, same host name and
+    port, hence the same pinned address); a redirect elsewhere is recorded and not
+    followed (``redirect_refused``), and more than ``max_redirects`` is an error value.
+    At most ``max_body`` bytes of (decoded) body are read. ``timeout`` bounds the whole
+    fetch: connect, TLS, headers, body and redirects together.
+
+    ``client`` lets a caller share connections; make it with ``verify=False`` and
+    ``trust_env=False`` (no proxy), and share it within one site only: httpx pools
+    connections by IP and port, not by SNI, so another site on the same IP could be served
+    over this site's connection. When None, a client is made for this call and closed.
+
+    Never raises for network, TLS or HTTP trouble: the result carries a
+    :class:`ProbeError` instead.
+    """
+    started = time.perf_counter()
+    progress = _Progress()
+
+    def failed(kind: ErrorKind, message: str) -> HttpResult:
+        elapsed = round((time.perf_counter() - started) * 1000, 1)
+        return HttpResult(
+            address,
+            port,
+            path,
+            status=progress.status,
+            headers=progress.headers,
+            redirects=tuple(progress.redirects),
+            redirect_refused=False,
+            body_bytes=progress.body_bytes,
+            elapsed_ms=elapsed,
+            error=ProbeError(kind, message, elapsed),
+        )
+
+    problem = _check_input(address, port, host, path)
+    if problem:
+        return failed(ErrorKind.INVALID_INPUT, problem)
+    own = client is None
+    session = client if client is not None else _new_client(timeout)
+    try:
+        async with asyncio.timeout(timeout):
+            page = await _fetch(
+                session, address, port, host, path, max_body, max_redirects, progress
+            )
+    except TimeoutError:
+        return failed(*_timed_out(progress, f"{timeout:g}s"))
+    except _TooManyRedirects:
+        return failed(
+            ErrorKind.TOO_MANY_REDIRECTS, f"too many redirects (more than {max_redirects})"
+        )
+    except httpx.TimeoutException as exc:
+        return failed(*_timed_out(progress, _client_timeout(exc, session)))
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+        return failed(*_classify(exc, progress.phase, port))
+    finally:
+        await progress.release()
+        if own:
+            await session.aclose()
+    elapsed = round((time.perf_counter() - started) * 1000, 1)
+    scan = PageScan()
+    if page.scannable:
+        text = _decode(page.body, page.charset)
+        scan = scan_page(text) if len(text) <= _SCAN_INLINE else await _scan_off_loop(text)
+    # Content-Security-Policy-Report-Only does not enforce anything: not looked at
+    if any(csp_upgrades(v) for k, v in page.headers if k == "content-security-policy"):
+        upgrade = "header"
+    else:
+        upgrade = "meta" if scan.upgrade_meta else ""
+    return HttpResult(
+        address,
+        port,
+        path,
+        status=page.status,
+        headers=page.headers,
+        redirects=tuple(progress.redirects),
+        redirect_refused=page.refused,
+        body_bytes=len(page.body),
+        truncated=page.truncated,
+        mixed=scan.mixed,
+        upgrade_insecure=upgrade,
+        title=scan.title,
+        elapsed_ms=elapsed,
+    )
+
+
+async def _scan_off_loop(text: str) -> PageScan:
+    # a big page takes the parser up to a second or two: keep the event loop responsive
+    return await asyncio.to_thread(scan_page, text)
+
+
+def _new_client(timeout: float) -> httpx.AsyncClient:
+    # per-operation timeouts only back up the overall deadline, which should fire first;
+    # trust_env=False: a proxy from the environment would defeat the pinning
+    return httpx.AsyncClient(
+        verify=False,
+        follow_redirects=False,
+        trust_env=False,
+        timeout=httpx.Timeout(timeout + 1.0),
+        limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
+    )
+
+
+def _check_input(address: str, port: int, host: str, path: str) -> str:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return "the layer address must be an IP address"
+    if not 0 < port < 65536:
+        return f"port {port} is out of range"
+    if not host or any(ord(c) <= 0x20 or c in "/?#@[]\\" or ord(c) == 0x7F for c in host):
+        return "the site name is empty or has characters a host name cannot have"
+    if not path.startswith("/") or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return "the path must start with / and have no control characters"
+    return ""
+
+
+def _authority(host: str, port: int) -> str:
+    """``host`` or ``host:port`` as sent in ``Host`` and used to resolve redirects."""
+    name = bracketed(host)
+    return name if port == 443 else f"{name}:{port}"
+
+
+def _pinned_url(address: str, port: int, path: str) -> str:
+    """The request URL: the layer's IP (IPv6 in brackets) with the site's path."""
+    ip = bracketed(address)
+    return f"https://{ip}:{port}{path}"
+
+
+async def _fetch(
+    client: httpx.AsyncClient,
+    address: str,
+    port: int,
+    host: str,
+    path: str,
+    max_body: int,
+    max_redirects: int,
+    progress: _Progress,
+) -> _Page:
+    headers = {
+        "Host": _authority(host, port),
+        "User-Agent": USER_AGENT,
+        "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+        # only what _Body can decode within the cap (no brotli, no zstd)
+        "Accept-Encoding": "gzip, deflate",
+    }
+    extensions = {"sni_hostname": host, "trace": progress.trace}
+    current = path
+    while True:
+        request = client.build_request(
+            "GET", _pinned_url(address, port, current), headers=headers, extensions=extensions
+        )
+        # explicit: a caller's client may follow redirects itself, off the pinned address
+        response = await client.send(request, stream=True, follow_redirects=False)
+        try:
+            progress.status = response.status_code
+            progress.headers = _headers(response.headers.raw)
+            progress.body_bytes = 0
+            location = _first(progress.headers, "location")
+            if response.status_code in REDIRECT_STATUSES and location is not None:
+                progress.redirects.append((response.status_code, location))
+                target = _on_site(location, host, port, current)
+                if target is None:
+                    return _Page(progress.status, progress.headers, b"", False, True, False, "")
+                if len(progress.redirects) > max_redirects:
+                    raise _TooManyRedirects
+                current = target
+                continue
+            body, truncated = await _read_body(response, max_body, progress)
+            content_type = (_first(progress.headers, "content-type") or "").split(";")[0]
+            encoding = (_first(progress.headers, "content-encoding") or "").strip().lower()
+            return _Page(
+                progress.status,
+                progress.headers,
+                body,
+                truncated,
+                False,
+                content_type.strip().lower() in _HTML_TYPES and _decodable(encoding),
+                response.charset_encoding or "utf-8",
+            )
+        finally:
+            await response.aclose()
+
+
+def _headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
+    """Names lower-cased, values exactly as received (UTF-8 when valid, else Latin-1)."""
+    return tuple((name.decode("latin-1").lower(), _text(value)) for name, value in raw)
+
+
+def _text(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+def _first(headers: Sequence[tuple[str, str]], name: str) -> str | None:
+    return next((v for k, v in headers if k == name), None)
+
+
+def _on_site(location: str, host: str, port: int, current: str) -> str | None:
+    """The path to request next when ``location`` stays on the site, else None."""
+    try:
+        target = urlsplit(urljoin(f"https://{_authority(host, port)}{current}", location.strip()))
+        target_port = target.port or 443
+    except ValueError:  # an invalid port or IPv6 literal: not followed
+        return None
+    same_host = (target.hostname or "").rstrip(".") == host.lower().rstrip(".")
+    if target.scheme != "https" or not same_host or target_port != port:
+        return None
+    next_path = target.path or "/"
+    if not next_path.startswith("/") or any(ord(c) < 0x20 or ord(c) == 0x7F for c in next_path):
+        return None
+    return f"{next_path}?{target.query}" if target.query else next_path
+
+
+def _decodable(encoding: str) -> bool:
+    return encoding in ("", "identity", "gzip", "x-gzip", "deflate")
+
+
+class _Body:
+    """Decodes a body (identity, gzip or deflate) without ever producing more than a cap."""
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        self._cap = cap
+        self._encoding = encoding
+        self._decoder: Any = None
+        if encoding in ("gzip", "x-gzip"):
+            self._decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._decoder = zlib.decompressobj()
+        self._first = True
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.truncated = False
+
+    def add(self, chunk: bytes) -> bool:
+        """Take one network chunk; False once the cap is passed or the data is corrupt."""
+        room = self._cap - self.size
+        if self._decoder is None:
+            data = chunk
+        else:
+            try:
+                # one byte more than there is room for tells "longer than the cap"
+                data = self._decoder.decompress(chunk, room + 1)
+            except zlib.error:
+                if not (self._first and self._encoding == "deflate"):
+                    return False  # corrupt from here on: keep what decoded cleanly
+                # some servers send raw deflate without the zlib wrapper
+                self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._first = False
+                return self.add(chunk)
+        self._first = False
+        if len(data) > room:
+            data = data[:room]
+            self.truncated = True
+        self.parts.append(data)
+        self.size += len(data)
+        return not self.truncated
+
+
+async def _read_body(response: httpx.Response, cap: int, progress: _Progress) -> tuple[bytes, bool]:
+    encoding = (_first(progress.headers, "content-encoding") or "").strip().lower()
+    body = _Body(encoding if _decodable(encoding) else "", cap)
+    async for chunk in response.aiter_raw():
+        more = body.add(chunk)
+        progress.body_bytes = body.size
+        if not more:
+            break
+    return b"".join(body.parts), body.truncated
+
+
+def _decode(body: bytes, charset: str) -> str:
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:  # unknown charset, or a codec that is not a text encoding
+        return body.decode("utf-8", errors="replace")
+
+
+def _timed_out(progress: _Progress, limit: str) -> tuple[ErrorKind, str]:
+    if progress.phase == "connect":
+        message = f"no TCP connection within {limit} (filtered or host down)"
+        return ErrorKind.CONNECT_TIMEOUT, message
+    if progress.phase == "tls":
+        return (
+            ErrorKind.HANDSHAKE_TIMEOUT,
+            f"TCP connected but the TLS handshake did not finish within {limit}",
+        )
+    if progress.status is None:
+        what = "no HTTP response headers"
+    else:
+        what = f"status {progress.status}, body still arriving after {progress.body_bytes} bytes"
+    return _HTTP_TIMEOUT, f"HTTP fetch timed out after {limit} ({what})"
+
+
+def _client_timeout(exc: httpx.TimeoutException, client: httpx.AsyncClient) -> str:
+    if isinstance(exc, httpx.PoolTimeout):
+        return "the client's pool timeout"
+    seconds = client.timeout.connect if isinstance(exc, httpx.ConnectTimeout) else None
+    if isinstance(exc, httpx.ReadTimeout):
+        seconds = client.timeout.read
+    if isinstance(exc, httpx.WriteTimeout):
+        seconds = client.timeout.write
+    return f"{seconds:g}s" if seconds is not None else "the client's timeout"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _classify(exc: BaseException, phase: str, port: int) -> tuple[ErrorKind, str]:
+    """A named error for an exception from httpx; never quotes the peer's bytes."""
+    where = {"connect": "while connecting", "tls": "during the TLS handshake"}.get(
+        phase, "during the HTTP exchange"
+    )
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLError):
+            return _classify_ssl(cause, where)
+        if isinstance(cause, OSError) and cause.errno is not None:
+            if cause.errno == errno.ECONNREFUSED:
+                return ErrorKind.REFUSED, f"connection refused on port {port} (nothing listening)"
+            if cause.errno in (errno.ECONNRESET, errno.EPIPE):
+                return ErrorKind.RESET, f"the connection was reset {where}"
+            if cause.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+                return ErrorKind.NO_ROUTE, "no route to the layer's address"
+    if isinstance(exc, httpx.LocalProtocolError | httpx.InvalidURL | ValueError):
+        return ErrorKind.INVALID_INPUT, "the request could not be built from the given site"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        # h11's own wording tells a premature close from bad bytes (which it quotes: the
+        # message is looked at, never shown)
+        lowered = str(exc).lower()
+        if "disconnected" in lowered or "peer closed" in lowered:
+            return ErrorKind.PEER_CLOSED, "the server closed the connection before the answer ended"
+        return _HTTP_INVALID, "the server's answer is not valid HTTP/1.1"
+    if phase == "tls" or isinstance(exc, httpx.ReadError | httpx.WriteError):
+        # EOF in the handshake or mid-answer (anyio reports it without an OSError)
+        return ErrorKind.PEER_CLOSED, f"the server closed the connection {where}"
+    return _HTTP_INVALID, f"HTTP fetch failed {where} ({type(exc).__name__})"
+
+
+def _classify_ssl(exc: ssl.SSLError, where: str) -> tuple[ErrorKind, str]:
+    reason = str(getattr(exc, "reason", None) or "")
+    readable = reason.replace("_", " ").lower() or type(exc).__name__
+    if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
+        return ErrorKind.PEER_CLOSED, f"the server closed the connection {where}"
+    if reason in _NOT_TLS_REASONS:
+        return ErrorKind.NOT_TLS, f"the port answered with something that is not TLS ({readable})"
+    if reason == "EXCESSIVE_MESSAGE_SIZE":
+        return ErrorKind.MESSAGE_TOO_LARGE, "a TLS message from the server was too large"
+    if "ALERT" in reason:
+        return ErrorKind.TLS_ALERT, f"the server refused the handshake: {readable}"
+    return ErrorKind.TLS_ERROR, f"TLS failed {where}: {readable}"

@@ -1,0 +1,295 @@
+"""Short labels shared by every renderer: certificate letters, verdict words, names.
+
+Same leaf, same letter, same colour, in the text, Markdown and TUI views. Everything here
+is pure (no Rich, no printing) and returns untrusted values as they are: callers sanitise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from layerscope.model import CertFacts, Layer, PathStatus, Report, Role, Severity
+from layerscope.model.labels import label_name
+
+__all__ = [
+    "LABEL_COLORS",
+    "SEVERITY_COLORS",
+    "chain_severity",
+    "chain_verdict",
+    "count_words",
+    "days_left",
+    "expiry_severity",
+    "human_time",
+    "issuer_name",
+    "judged_at_other_time",
+    "label_color",
+    "label_name",
+    "layer_names",
+    "layer_severity",
+    "leaf_labels",
+    "rdn_value",
+    "sites_summary",
+    "verdict",
+]
+
+#: Colours (Rich/Textual colour names) given to labels in turn; chosen apart from the
+#: severity colours (red, yellow, blue, green, magenta) so a label never reads as a verdict.
+LABEL_COLORS: tuple[str, ...] = (
+    "cyan",
+    "bright_magenta",
+    "bright_yellow",
+    "bright_blue",
+    "bright_green",
+    "bright_red",
+    "bright_cyan",
+    "white",
+)
+
+
+def label_color(label: str) -> str:
+    """Return the colour of a label; the same label always gets the same colour."""
+    index = 0
+    for char in label:
+        index = index * 26 + (ord(char) - ord("A") + 1)
+    return LABEL_COLORS[(index - 1) % len(LABEL_COLORS)]
+
+
+def leaf_labels(report: Report) -> dict[str, str]:
+    """Map each leaf SHA-256 served in ``report`` to a short label.
+
+    The reference certificate, when there is one, is "A"; the other leaves get "B",
+    "C", ... in order of first appearance over the layers, origins before edges.
+    Leaves served only without SNI are not labelled.
+
+    Args:
+        report: the site report.
+
+    Returns:
+        Label per lower-case hex SHA-256 fingerprint, in label order.
+    """
+    labels: dict[str, str] = {}
+
+    def add(sha256: str) -> None:
+        if sha256 not in labels:
+            labels[sha256] = label_name(len(labels))
+
+    if report.reference is not None:
+        add(report.reference.sha256)
+    ordered = sorted(report.layers, key=lambda layer: layer.role is not Role.ORIGIN)
+    for layer in ordered:
+        if layer.leaf is not None:
+            add(layer.leaf.sha256)
+    return labels
+
+
+# --- short words shared by the text, Markdown and TUI renderers -------------------------
+
+_CHAIN_WORDS = {
+    PathStatus.TRUSTED: "trusted",
+    PathStatus.PRIVATE: "private CA",
+    PathStatus.REFUSED: "refused",
+    PathStatus.UNTRUSTED_ROOT: "untrusted root",
+    PathStatus.SELF_SIGNED: "self-signed",
+    PathStatus.INCOMPLETE: "incomplete",
+}
+
+_VERDICTS = {
+    Severity.OK: "no problems found",
+    Severity.INFO: "no problems, notes only",
+    Severity.WARNING: "works for most clients, needs attention",
+    Severity.CRITICAL: "clients get certificate errors",
+    Severity.UNKNOWN: "could not be checked",
+}
+
+#: Rich/Textual colour of each severity.
+SEVERITY_COLORS: dict[Severity, str] = {
+    Severity.OK: "green",
+    Severity.INFO: "blue",
+    Severity.WARNING: "yellow",
+    Severity.CRITICAL: "red",
+    Severity.UNKNOWN: "magenta",
+}
+
+_EXPIRY_CODES = frozenset({"expired", "expiring_soon", "not_yet_valid"})
+
+
+def chain_verdict(layer: Layer) -> str:
+    """Return the chain verdict of a layer in words ("trusted", "incomplete", ...), or ""."""
+    if layer.chain is None:
+        return ""
+    return _CHAIN_WORDS.get(layer.chain.status, layer.chain.status.value)
+
+
+def chain_severity(layer: Layer) -> Severity:
+    """Return how bad the chain verdict of a layer is (OK when nothing was analysed)."""
+    if layer.chain is None or layer.chain.status is PathStatus.TRUSTED:
+        return Severity.OK
+    if layer.chain.status is PathStatus.PRIVATE:
+        return Severity.INFO
+    return Severity.CRITICAL
+
+
+def verdict(severity: Severity) -> str:
+    """Return what an overall severity means for users, in a few words."""
+    return _VERDICTS[severity]
+
+
+def layer_severity(report: Report, layer: Layer) -> Severity:
+    """Return the worst severity of the findings that concern ``layer`` (OK when none)."""
+    return max((f.severity for f in report.findings_for(layer.address)), default=Severity.OK)
+
+
+def expiry_severity(report: Report, layer: Layer) -> Severity:
+    """Return the worst severity of the validity-period findings of ``layer``."""
+    return max(
+        (f.severity for f in report.findings_for(layer.address) if f.code in _EXPIRY_CODES),
+        default=Severity.OK,
+    )
+
+
+def days_left(report: Report, layer: Layer) -> int | None:
+    """Return whole days from the evaluation time to the leaf's expiry (floor), or None."""
+    if layer.leaf is None:
+        return None
+    return math.floor(layer.leaf.days_left(report.at))
+
+
+def rdn_value(name: str, attribute: str = "CN") -> str:
+    """Return the first ``attribute`` value of an RFC 4514 name ("" when absent).
+
+    Escaped characters (``\\,``, ``\\+``, ``\\2C``) are unescaped.
+    """
+    for part in _split_unescaped(name, ",+"):
+        key, sep, raw = part.partition("=")
+        if sep and key.strip().upper() == attribute.upper():
+            return _unescape_rdn(raw)
+    return ""
+
+
+def issuer_name(cert: CertFacts) -> str:
+    """Return a short issuer name: its CN, else its O, else the full RFC 4514 string."""
+    return rdn_value(cert.issuer, "CN") or rdn_value(cert.issuer, "O") or cert.issuer
+
+
+def _split_unescaped(text: str, separators: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    escaped = False
+    for char in text:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            current.append(char)
+            escaped = True
+        elif char in separators:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+_HEX_PAIR = re.compile(r"\\([0-9A-Fa-f]{2})|\\(.)", re.DOTALL)
+
+
+def _unescape_rdn(raw: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return chr(int(match.group(1), 16))
+        return match.group(2)
+
+    return _HEX_PAIR.sub(replace, raw)
+
+
+def layer_names(report: Report, addresses: Iterable[str]) -> list[str]:
+    """Return ``role address:port`` for each address, as the layers table shows them.
+
+    Addresses that match no layer are returned as given.
+    """
+    names: list[str] = []
+    for address in addresses:
+        matches = [ly for ly in report.layers if ly.address == address]
+        if not matches:
+            names.append(address)
+        names.extend(f"{ly.role.value} {ly.label}" for ly in matches)
+    return list(dict.fromkeys(names))
+
+
+def human_time(moment: dt.datetime) -> str:
+    """Return ``2026-11-27 12:00:00 UTC`` (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def judged_at_other_time(report: Report) -> bool:
+    """Tell whether validity was judged at another moment than the probe (``--at``)."""
+    slack = dt.timedelta(milliseconds=max(report.duration_ms, 0.0)) + dt.timedelta(minutes=1)
+    return abs(_aware(report.at) - _aware(report.started)) > slack
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def count_words(severities: Iterable[Severity], noun: str = "") -> str:
+    """Return counts worst first, e.g. ``"2 critical, 1 warning"`` ("" when empty)."""
+    counts = Counter(severities)
+    parts = [f"{counts[s]:,} {s.label}{noun}" for s in sorted(counts, reverse=True) if counts[s]]
+    return ", ".join(parts)
+
+
+def sites_summary(reports: Sequence[Report]) -> str:
+    """Return the one-line summary over all sites, e.g. ``"3 sites: 1 critical, 2 ok"``."""
+    noun = "site" if len(reports) == 1 else "sites"
+    counts = count_words(r.severity for r in reports)
+    return f"{len(reports):,} {noun}: {counts}" if counts else f"0 {noun}"
+
+
+def layer_notes(report: Report) -> list[tuple[str, str]]:
+    """(layer name, note) for what went wrong beside the TLS probe and is no finding:
+    a page that could not be fetched, an OCSP responder that gave no usable answer."""
+    notes: list[tuple[str, str]] = []
+    for layer in report.layers:
+        name = f"{layer.role.value} {layer.label}"
+        if layer.probe.ok and layer.http is not None and layer.http.error is not None:
+            notes.append((name, f"HTTP: {layer.http.error.message}"))
+        ocsp = layer.ocsp
+        if ocsp is not None and ocsp.state.value in ("error", "unknown", "invalid"):
+            notes.append((name, f"OCSP responder: {ocsp.message}"))
+    notes.extend(("AIA", message) for _url, message in report.aia_errors)
+    return notes
+
+
+def summary_line(reports: Sequence[Report], limit: int = 5) -> str:
+    """One line for cron mail and monitoring: the worst verdict, counts, and the sites
+    that are not ok with their top finding, e.g.
+    ``CRITICAL 3 sites: 1 critical, 2 ok | a.example: expired (2 layers)``."""
+    if not reports:
+        return "UNKNOWN 0 sites"
+    worst = max(r.severity for r in reports)
+    bad = sorted(
+        (r for r in reports if r.severity >= Severity.WARNING),
+        key=lambda r: (-r.severity, r.host),
+    )
+    parts = []
+    for report in bad[:limit]:
+        top = max(report.findings, key=lambda f: f.severity, default=None)
+        if top is not None:
+            n = len({a for f in report.findings if f.code == top.code for a in f.layers})
+            parts.append(f"{report.ascii_host}: {top.code} ({n} layer{'s' if n != 1 else ''})")
+        elif report.error is not None:
+            parts.append(f"{report.ascii_host}: {report.error.kind.value}")
+        else:
+            kind = report.discovery.errors[0].kind.value if report.discovery.errors else "unknown"
+            parts.append(f"{report.ascii_host}: {kind}")
+    if len(bad) > limit:
+        parts.append(f"+{len(bad) - limit} more")
+    line = f"{worst.label.upper()} {sites_summary(reports)}"
+    return line + (" | " + "; ".join(parts) if parts else "")

@@ -1,0 +1,297 @@
+"""Reports as readable terminal text, built with Rich renderables.
+
+Untrusted values only ever enter Rich as ``Text(safe_text(value))``: the console is
+created with ``markup=False`` and ``emoji=False`` as a second fence, but no string from a
+report is ever parsed as markup. With ``color=False`` no escape sequence is written and
+the words (``CRITICAL``, ``trusted``...) carry the meaning.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from layerscope.model import Layer, Report, Severity
+from layerscope.present.groups import FindingGroup, group_findings
+from layerscope.present.labels import (
+    SEVERITY_COLORS,
+    chain_severity,
+    chain_verdict,
+    count_words,
+    days_left,
+    expiry_severity,
+    human_time,
+    issuer_name,
+    judged_at_other_time,
+    label_color,
+    layer_names,
+    layer_notes,
+    layer_severity,
+    leaf_labels,
+    sites_summary,
+    verdict,
+)
+from layerscope.present.sanitize import safe_text, summarize_list
+
+__all__ = ["render_text"]
+
+_DEFAULT_WIDTH = 100
+# Long enough for any real command or config snippet; a runaway value still gets cut.
+_COMMAND_LIMIT = 10_000
+_SHORT_SEVERITY = {
+    Severity.OK: "ok",
+    Severity.INFO: "info",
+    Severity.WARNING: "WARN",
+    Severity.CRITICAL: "CRIT",
+    Severity.UNKNOWN: "UNKN",
+}
+_WHERE = {
+    "origin": "Fix at the origin",
+    "edge": "Fix at the CDN edge",
+    "client": "Fix on clients",
+    "verify": "Check",
+}
+
+
+def _sev_style(severity: Severity) -> str:
+    return SEVERITY_COLORS[severity]
+
+
+def _safe(value: str, style: str = "", limit: int = 500) -> Text:
+    """Untrusted value as a Rich Text that is never parsed as markup."""
+    return Text(safe_text(value, limit), style=style)
+
+
+def _kv(label: str, value: Text) -> Text:
+    return Text.assemble((f"{label}: ", "bold"), value)
+
+
+def _header(report: Report) -> RenderableType:
+    severity = report.severity
+    title = Text.assemble(
+        _safe(report.host, "bold"),
+        (f":{report.port}", "bold"),
+    )
+    if report.ascii_host != report.host:
+        title.append(" (")
+        title.append_text(_safe(report.ascii_host))
+        title.append(")")
+    title.append("  ")
+    title.append(severity.label.upper(), style=f"bold {_sev_style(severity)}")
+    title.append(f" — {verdict(severity)}")
+
+    lines: list[Text] = [title]
+    counts = count_words(f.severity for f in report.findings)
+    if counts:
+        lines.append(_kv("Findings", Text(counts)))
+    if report.error is not None:
+        lines.append(
+            Text.assemble(
+                ("Error: ", "bold red"),
+                report.error.kind.value,
+                ": ",
+                _safe(report.error.message),
+            )
+        )
+    discovery = report.discovery
+    if discovery.skipped:
+        lines.append(_kv("DNS", Text("not used (edges given by hand)")))
+    else:
+        names = [discovery.name or report.ascii_host, *discovery.cname_chain]
+        lines.append(_kv("DNS", _safe(" → ".join(names))))
+        if discovery.resolvers:
+            resolvers = safe_text(summarize_list(discovery.resolvers))
+            addresses = len(discovery.unique_addresses)
+            lines.append(_kv("Resolvers", Text(f"{resolvers} ({addresses:,} addresses)")))
+        for error in discovery.errors:
+            lines.append(
+                Text.assemble(
+                    ("DNS error: ", "bold yellow"),
+                    error.kind.value,
+                    ": ",
+                    _safe(error.message),
+                )
+            )
+    if report.sni != report.ascii_host:
+        lines.append(_kv("SNI", _safe(report.sni)))
+    probed = f"{human_time(report.started)}, took {report.duration_ms:,.0f} ms"
+    if report.trust_store:
+        probed += f", trust store {safe_text(report.trust_store)}"
+    lines.append(_kv("Probed", Text(probed)))
+    if judged_at_other_time(report):
+        lines.append(_kv("Validity judged at", Text(human_time(report.at), style="bold")))
+    if report.reference is not None:
+        reference = Text.assemble(("A", f"bold {label_color('A')}"), " ")
+        reference.append_text(_safe(report.reference.common_name or report.reference.subject))
+        reference.append(f", expires {human_time(report.reference.not_after)}")
+        if report.reference_layer:
+            reference.append(" (from ")
+            reference.append_text(_safe(report.reference_layer))
+            reference.append(")")
+        lines.append(_kv("Reference", reference))
+    return Group(lines[0], Padding(Group(*lines[1:]), (0, 0, 0, 2)))
+
+
+def _status_cell(layer: Layer) -> Text:
+    """Chain verdict once a chain was served, else why not (words wrap at 80 columns)."""
+    status = layer.probe.status
+    if status == "ok" and layer.chain is not None:
+        return Text(chain_verdict(layer), style=_sev_style(chain_severity(layer)))
+    return Text(status.replace("_", " "), style="green" if status == "ok" else "red")
+
+
+def _layer_row(report: Report, layer: Layer, labels: dict[str, str]) -> list[Text]:
+    severity = layer_severity(report, layer)
+    leaf = layer.leaf
+    label = labels.get(leaf.sha256, "") if leaf is not None else ""
+    days = days_left(report, layer)
+    days_style = _sev_style(expiry_severity(report, layer))
+    if days_style == "green":
+        days_style = ""
+    tls = layer.probe.protocol.removeprefix("TLSv")
+    handshake = f"{layer.probe.handshake_ms:,.0f}" if layer.probe.ok else ""
+    return [
+        Text(_SHORT_SEVERITY[severity], style=_sev_style(severity)),
+        Text(layer.role.value),
+        _safe(layer.label),
+        _status_cell(layer),
+        Text(label, style=f"bold {label_color(label)}" if label else ""),
+        Text("" if days is None else f"{days:,}", style=days_style),
+        _safe(issuer_name(leaf) if leaf is not None else ""),
+        _safe(tls, limit=12),
+        Text(handshake),
+    ]
+
+
+def _layers_table(report: Report) -> Table:
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+        header_style="bold",
+        safe_box=True,
+    )
+    table.add_column("Sev", no_wrap=True)
+    table.add_column("Role", no_wrap=True)
+    # IPv4 (and short IPv6) addresses stay on one line; long IPv6 ones may fold.
+    longest = max((len(layer.label) for layer in report.layers), default=0)
+    table.add_column("Address", overflow="fold", no_wrap=longest <= 21, min_width=9)
+    table.add_column("Chain", overflow="fold", min_width=7)
+    table.add_column("Cert", no_wrap=True)
+    table.add_column("Days", justify="right", no_wrap=True)
+    table.add_column("Issuer", overflow="fold", min_width=6, max_width=30)
+    table.add_column("TLS", no_wrap=True)
+    table.add_column("ms", justify="right", no_wrap=True)
+    labels = leaf_labels(report)
+    for layer in report.layers:
+        table.add_row(*_layer_row(report, layer, labels))
+    return table
+
+
+def _command_lines(command: str, indent: int) -> list[Text]:
+    text = safe_text(command, _COMMAND_LIMIT, multiline=True)
+    return [Text(" " * indent + line, style="cyan") for line in text.split("\n")]
+
+
+def _print_group(console: Console, report: Report, group: FindingGroup) -> None:
+    severity = group.severity
+    summaries = group.summaries
+    head = Text.assemble(
+        (f"[{severity.label.upper()}]", f"bold {_sev_style(severity)}"),
+        " ",
+        _safe(group.code, "bold"),
+        " — ",
+        _safe(summaries[0]) if len(summaries) == 1 else Text(f"on {len(group.layers)} layers"),
+    )
+    console.print()
+    console.print(head)
+    body: list[Text] = []
+    if group.layers:
+        names = summarize_list(layer_names(report, group.layers))
+        body.append(_kv("Layers", _safe(names)))
+    if len(summaries) > 1:
+        for finding in group.findings:
+            where = ", ".join(layer_names(report, finding.layers))
+            body.append(_kv(where, _safe(finding.summary)))
+    first = next((f.remediation for f in group.findings if f.remediation), None)
+    if first is not None:
+        body.append(_kv("Meaning", _safe(first.meaning)))
+        if first.why_untrusted:
+            body.append(_kv("Why", _safe(first.why_untrusted)))
+    console.print(Padding(Group(*body), (0, 0, 0, 2)))
+    if first is None:
+        return
+    # Commands are printed with soft_wrap so they are never folded or cut: a wrapped
+    # command breaks copy and paste; the terminal may still soft-wrap it visually.
+    for step in group.steps():
+        where = _WHERE.get(step.where, "Fix at " + safe_text(step.where, 40))
+        console.print(Padding(_kv(where, _safe(step.text)), (0, 0, 0, 2)))
+        for command in step.commands:
+            for line in _command_lines(command, 6):
+                console.print(line, soft_wrap=True)
+    for name, commands in (("Reproduce", group.reproduce()), ("Verify", group.verify())):
+        if commands:
+            console.print(Padding(Text(f"{name}:", style="bold"), (0, 0, 0, 2)))
+            for command in commands:
+                for line in _command_lines(command, 6):
+                    console.print(line, soft_wrap=True)
+
+
+def _print_report(console: Console, report: Report) -> None:
+    console.print(_header(report))
+    if report.layers:
+        console.print()
+        console.print(_layers_table(report))
+    else:
+        console.print(Text("  No layer was probed.", style="magenta"))
+    for name, note in layer_notes(report):
+        console.print(Text.assemble(("  note: ", "bold"), _safe(name), ": ", _safe(note)))
+    groups = group_findings(report)
+    if groups:
+        console.print()
+        console.print(Text("Findings, worst first", style="bold underline"))
+        for group in groups:
+            _print_group(console, report, group)
+
+
+def render_text(reports: Sequence[Report], *, color: bool, width: int | None = None) -> str:
+    """Render reports as terminal text, ending with a one-line summary over all sites.
+
+    Args:
+        reports: one report per site.
+        color: emit ANSI colours; without, the output has no escape sequence at all.
+        width: columns to lay out for (100 when None); 80 stays readable.
+
+    Returns:
+        The text, ending with a newline; write it as is.
+    """
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width or _DEFAULT_WIDTH,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        legacy_windows=False,
+        force_jupyter=False,
+        force_interactive=False,
+    )
+    for index, report in enumerate(reports):
+        if index:
+            console.print()
+            console.rule(style="dim")
+        _print_report(console, report)
+    console.print()
+    console.print(Text(sites_summary(reports), style="bold"))
+    # Padding and tables fill lines with spaces; drop them so copied text stays clean.
+    return "\n".join(line.rstrip(" ") for line in buffer.getvalue().split("\n"))
