@@ -1,0 +1,64 @@
+"""Severities, layer roles and error kinds: the words every other value uses."""
+
+from __future__ import annotations
+
+import enum
+
+SCHEMA_VERSION = 1
+
+
+class Severity(enum.IntEnum):
+    """Nagios-style severities, ordered so that ``max()`` gives the worst."""
+
+    OK = 0
+    INFO = 1
+    WARNING = 2
+    CRITICAL = 3
+    UNKNOWN = 4
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used in JSON and text output."""
+        return self.name.lower()
+
+    @property
+    def exit_code(self) -> int:
+        """Exit code of ``layerscope check``: 0 ok/info, 1 warning, 2 critical, 3 unknown."""
+        return {0: 0, 1: 0, 2: 1, 3: 2, 4: 3}[int(self)]
+
+
+class Role(enum.StrEnum):
+    """Where a layer sits: the origin server or a CDN edge."""
+
+    ORIGIN = "origin"
+    EDGE = "edge"
+
+
+class ErrorKind(enum.StrEnum):
+    """Why a probe (or a DNS lookup) did not produce a served chain."""
+
+    # DNS
+    NXDOMAIN = "nxdomain"
+    NO_ANSWER = "no_answer"
+    SERVFAIL = "servfail"
+    DNS_TIMEOUT = "dns_timeout"
+    DNS_ERROR = "dns_error"
+    # connection
+    REFUSED = "refused"
+    CONNECT_TIMEOUT = "connect_timeout"
+    NO_ROUTE = "no_route"
+    RESET = "reset"
+    PEER_CLOSED = "peer_closed"
+    HANDSHAKE_TIMEOUT = "handshake_timeout"
+    # TLS
+    PLAIN_HTTP = "plain_http"
+    NOT_TLS = "not_tls"
+    TLS_ALERT = "tls_alert"
+    TLS_ERROR = "tls_error"
+    MESSAGE_TOO_LARGE = "message_too_large"
+    BAD_CERTIFICATE = "bad_certificate"
+    INVALID_INPUT = "invalid_input"
+    # HTTP (the page per layer)
+    HTTP_TIMEOUT = "http_timeout"
+    HTTP_PROTOCOL = "http_protocol"
+    TOO_MANY_REDIRECTS = "too_many_redirects"

@@ -1,0 +1,123 @@
+"""Findings, their remediation, and the report of one site."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from layerscope.model.cert import CertFacts
+from layerscope.model.kinds import Role, Severity
+from layerscope.model.layer import Discovery, Layer, ProbeError
+
+
+@dataclass(frozen=True)
+class Step:
+    """One remediation step at one place.
+
+    Attributes:
+        where: "origin", "edge", "client" or "verify".
+        text: what to do, one or two sentences.
+        commands: shell commands or config lines, filled in with real names.
+    """
+
+    where: str
+    text: str
+    commands: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """How to fix one finding.
+
+    Attributes:
+        meaning: what the finding means, one sentence.
+        why_untrusted: why browsers complain (or why it matters).
+        steps: what to do, split by where the fix happens.
+        reproduce: command that shows the observation.
+        verify: command that shows the fix worked.
+    """
+
+    meaning: str
+    why_untrusted: str
+    steps: tuple[Step, ...]
+    reproduce: str
+    verify: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnosis.
+
+    Attributes:
+        code: stable code from FINDINGS.md (the JSON contract).
+        severity: how bad it is.
+        layers: addresses of the layers it concerns (empty for site-wide DNS problems).
+        summary: one-line human statement with the facts.
+        evidence: structured facts behind the summary (JSON-compatible values).
+        remediation: what to do about it.
+    """
+
+    code: str
+    severity: Severity
+    layers: tuple[str, ...]
+    summary: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    remediation: Remediation | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything known about one site at one moment: what every renderer consumes.
+
+    Attributes:
+        host: site name as the user typed it.
+        ascii_host: the A-label form used in DNS and SNI.
+        port: site port.
+        sni: server name sent in probes.
+        at: moment validity was judged.
+        started: wall-clock start of the inspection.
+        duration_ms: how long the inspection took.
+        discovery: DNS results.
+        layers: origin first, then edges.
+        reference: the reference certificate, if one could be chosen.
+        reference_layer: address of the layer the reference comes from.
+        findings: all findings, worst first.
+        trust_store: description of the trust store used.
+        error: a site-wide problem (bad options, nothing to probe).
+        cdn: the CDN recognised from the CNAME chain or the edges' headers, if any.
+        aia_errors: (URL, message) of AIA downloads that failed while completing chains.
+    """
+
+    host: str
+    ascii_host: str
+    port: int
+    sni: str
+    at: dt.datetime
+    started: dt.datetime
+    duration_ms: float
+    discovery: Discovery
+    layers: tuple[Layer, ...]
+    reference: CertFacts | None
+    reference_layer: str | None
+    findings: tuple[Finding, ...]
+    trust_store: str = ""
+    error: ProbeError | None = None
+    cdn: str | None = None
+    aia_errors: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def severity(self) -> Severity:
+        """Worst severity; UNKNOWN when nothing could be learned."""
+        if self.error is not None or not self.layers:
+            return Severity.UNKNOWN
+        if self.discovery.errors and not any(ly.role is Role.EDGE for ly in self.layers):
+            return Severity.UNKNOWN
+        if not self.findings:
+            return Severity.OK
+        return max(f.severity for f in self.findings)
+
+    def findings_for(self, address: str) -> tuple[Finding, ...]:
+        """Findings that concern the layer at ``address``."""
+        return tuple(f for f in self.findings if address in f.layers)
