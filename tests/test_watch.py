@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from layerscope.commands.main import _add_check_options, _Parser
+from layerscope.commands.arguments import add_check_options
+from layerscope.commands.main import _Parser
 from layerscope.commands.watch import (
     add_watch_parser,
     change_line,
@@ -414,7 +415,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     """Parse ``layerscope watch ARGV`` with the watch parser as commands/main.py wires it."""
     parser = _Parser(prog="layerscope")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    add_watch_parser(sub, _add_check_options)
+    add_watch_parser(sub, add_check_options)
     return parser.parse_args(["watch", *argv])
 
 
@@ -665,10 +666,11 @@ def test_watch_timeout_and_probe_timeout_are_separate() -> None:
 
 _SCRIPT = """
 import sys
-from layerscope.commands.main import _Parser, _add_check_options
+from layerscope.commands.arguments import add_check_options
+from layerscope.commands.main import _Parser
 from layerscope.commands.watch import add_watch_parser, cmd_watch
 parser = _Parser(prog="layerscope")
-add_watch_parser(parser.add_subparsers(dest="command", parser_class=_Parser), _add_check_options)
+add_watch_parser(parser.add_subparsers(dest="command", parser_class=_Parser), add_check_options)
 sys.exit(cmd_watch(parser.parse_args(["watch", *sys.argv[1:]])))
 """
 

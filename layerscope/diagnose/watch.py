@@ -20,7 +20,7 @@ import string
 from dataclasses import dataclass
 
 from layerscope.model import Layer, Report, Role
-from layerscope.model.labels import label_name
+from layerscope.model.labels import label_name, leaf_order
 from layerscope.model.names import bracketed
 
 __all__ = [
@@ -214,18 +214,6 @@ def start(expect_sha256: str | None = None) -> WatchState:
     return WatchState(expect=expect, target_sha256=expect if len(expect) == _SHA256_HEX else None)
 
 
-def _leaf_order(report: Report) -> list[str]:
-    """Leaves in label order, as ``layerscope.present.labels.leaf_labels`` gives them:
-    the reference first, then origins' leaves, then edges', in layer order."""
-    order: list[str] = []
-    if report.reference is not None:
-        order.append(report.reference.sha256)
-    for layer in sorted(report.layers, key=lambda ly: ly.role is not Role.ORIGIN):
-        if layer.leaf is not None:
-            order.append(layer.leaf.sha256)
-    return list(dict.fromkeys(order))
-
-
 def _sighting(layer: Layer, at: dt.datetime, labels: dict[str, str]) -> Sighting:
     leaf = layer.leaf if layer.probe.ok else None
     if leaf is not None:
@@ -275,7 +263,7 @@ def observe(state: WatchState, report: Report) -> tuple[WatchState, list[Change]
     """
     at = report.started
     labels = dict(state.labels)
-    for sha in _leaf_order(report):
+    for sha in leaf_order(report.layers, report.reference):
         labels.setdefault(sha, label_name(len(labels)))
     problem = report.error.message if report.error is not None else _dns_failed(report)
     old = {(t.role, t.address, t.port): t for t in state.timelines}

@@ -1,6 +1,17 @@
-"""Short certificate labels: the same leaf gets the same letter everywhere."""
+"""Short certificate labels: the same leaf gets the same letter everywhere.
+
+The one place that letters leaves: the reports, the inspector (its preliminary labels while
+probes stream in too) and watch's timelines all take their order from :func:`leaf_order`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+from layerscope.model.cert import CertFacts
+from layerscope.model.kinds import Role
+from layerscope.model.layer import Layer
+from layerscope.model.report import Report
 
 
 def label_name(index: int) -> str:
@@ -11,3 +22,22 @@ def label_name(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         name = chr(ord("A") + rest) + name
     return name
+
+
+def leaf_order(layers: Iterable[Layer], reference: CertFacts | None = None) -> list[str]:
+    """Leaf SHA-256s in label order: the reference first, then the origins' leaves, then
+    the edges', in layer order; each once. Leaves served only without SNI are left out."""
+    order: list[str] = [reference.sha256] if reference is not None else []
+    for layer in sorted(layers, key=lambda ly: ly.role is not Role.ORIGIN):
+        if layer.leaf is not None:
+            order.append(layer.leaf.sha256)
+    return list(dict.fromkeys(order))
+
+
+def leaf_labels(report: Report) -> dict[str, str]:
+    """Map each leaf SHA-256 served in ``report`` to its label ("A" is the reference when
+    there is one), in label order."""
+    return {sha: label_name(i) for i, sha in enumerate(leaf_order(report.layers, report.reference))}
+
+
+__all__ = ["label_name", "leaf_labels", "leaf_order"]

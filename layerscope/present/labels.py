@@ -7,29 +7,24 @@ is pure (no Rich, no printing) and returns untrusted values as they are: callers
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from layerscope.model import CertFacts, Layer, PathStatus, Report, Role, Severity
-from layerscope.model.labels import label_name
+from layerscope.model import CertFacts, Report, Severity
+from layerscope.model.labels import label_name, leaf_labels
 
 __all__ = [
     "LABEL_COLORS",
     "SEVERITY_COLORS",
-    "chain_severity",
-    "chain_verdict",
+    "SEVERITY_SHORT",
     "count_words",
-    "days_left",
-    "expiry_severity",
     "human_time",
     "issuer_name",
     "judged_at_other_time",
     "label_color",
     "label_name",
     "layer_names",
-    "layer_severity",
     "leaf_labels",
     "rdn_value",
     "sites_summary",
@@ -58,44 +53,7 @@ def label_color(label: str) -> str:
     return LABEL_COLORS[(index - 1) % len(LABEL_COLORS)]
 
 
-def leaf_labels(report: Report) -> dict[str, str]:
-    """Map each leaf SHA-256 served in ``report`` to a short label.
-
-    The reference certificate, when there is one, is "A"; the other leaves get "B",
-    "C", ... in order of first appearance over the layers, origins before edges.
-    Leaves served only without SNI are not labelled.
-
-    Args:
-        report: the site report.
-
-    Returns:
-        Label per lower-case hex SHA-256 fingerprint, in label order.
-    """
-    labels: dict[str, str] = {}
-
-    def add(sha256: str) -> None:
-        if sha256 not in labels:
-            labels[sha256] = label_name(len(labels))
-
-    if report.reference is not None:
-        add(report.reference.sha256)
-    ordered = sorted(report.layers, key=lambda layer: layer.role is not Role.ORIGIN)
-    for layer in ordered:
-        if layer.leaf is not None:
-            add(layer.leaf.sha256)
-    return labels
-
-
 # --- short words shared by the text, Markdown and TUI renderers -------------------------
-
-_CHAIN_WORDS = {
-    PathStatus.TRUSTED: "trusted",
-    PathStatus.PRIVATE: "private CA",
-    PathStatus.REFUSED: "refused",
-    PathStatus.UNTRUSTED_ROOT: "untrusted root",
-    PathStatus.SELF_SIGNED: "self-signed",
-    PathStatus.INCOMPLETE: "incomplete",
-}
 
 _VERDICTS = {
     Severity.OK: "no problems found",
@@ -103,6 +61,15 @@ _VERDICTS = {
     Severity.WARNING: "works for most clients, needs attention",
     Severity.CRITICAL: "clients get certificate errors",
     Severity.UNKNOWN: "could not be checked",
+}
+
+#: The severity as a row's Sev cell says it, in every view.
+SEVERITY_SHORT: dict[Severity, str] = {
+    Severity.OK: "OK",
+    Severity.INFO: "INFO",
+    Severity.WARNING: "WARN",
+    Severity.CRITICAL: "CRIT",
+    Severity.UNKNOWN: "UNKN",
 }
 
 #: Rich/Textual colour of each severity.
@@ -114,48 +81,10 @@ SEVERITY_COLORS: dict[Severity, str] = {
     Severity.UNKNOWN: "magenta",
 }
 
-_EXPIRY_CODES = frozenset({"expired", "expiring_soon", "not_yet_valid"})
-
-
-def chain_verdict(layer: Layer) -> str:
-    """Return the chain verdict of a layer in words ("trusted", "incomplete", ...), or ""."""
-    if layer.chain is None:
-        return ""
-    return _CHAIN_WORDS.get(layer.chain.status, layer.chain.status.value)
-
-
-def chain_severity(layer: Layer) -> Severity:
-    """Return how bad the chain verdict of a layer is (OK when nothing was analysed)."""
-    if layer.chain is None or layer.chain.status is PathStatus.TRUSTED:
-        return Severity.OK
-    if layer.chain.status is PathStatus.PRIVATE:
-        return Severity.INFO
-    return Severity.CRITICAL
-
 
 def verdict(severity: Severity) -> str:
     """Return what an overall severity means for users, in a few words."""
     return _VERDICTS[severity]
-
-
-def layer_severity(report: Report, layer: Layer) -> Severity:
-    """Return the worst severity of the findings that concern ``layer`` (OK when none)."""
-    return max((f.severity for f in report.findings_for(layer.address)), default=Severity.OK)
-
-
-def expiry_severity(report: Report, layer: Layer) -> Severity:
-    """Return the worst severity of the validity-period findings of ``layer``."""
-    return max(
-        (f.severity for f in report.findings_for(layer.address) if f.code in _EXPIRY_CODES),
-        default=Severity.OK,
-    )
-
-
-def days_left(report: Report, layer: Layer) -> int | None:
-    """Return whole days from the evaluation time to the leaf's expiry (floor), or None."""
-    if layer.leaf is None:
-        return None
-    return math.floor(layer.leaf.days_left(report.at))
 
 
 def rdn_value(name: str, attribute: str = "CN") -> str:

@@ -11,22 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from layerscope.model import Layer, Report
+from layerscope.model import Report
 from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
-    chain_verdict,
+    SEVERITY_SHORT,
     count_words,
-    days_left,
     human_time,
-    issuer_name,
     judged_at_other_time,
     layer_names,
     layer_notes,
-    layer_severity,
-    leaf_labels,
     sites_summary,
     verdict,
 )
+from layerscope.present.rows import LayerRow, layer_rows
 from layerscope.present.sanitize import md_escape, safe_text, summarize_list
 
 __all__ = ["fence", "render_markdown"]
@@ -55,21 +52,18 @@ def fence(content: str, indent: str = "") -> list[str]:
     return [f"{indent}{marker}", *body, f"{indent}{marker}"]
 
 
-def _layer_row(report: Report, layer: Layer, labels: dict[str, str]) -> str:
-    leaf = layer.leaf
-    status = layer.probe.status
-    days = days_left(report, layer)
+def _layer_row(row: LayerRow) -> str:
+    verdict_ = row.verdict
     cells = [
-        layer_severity(report, layer).label,
-        layer.role.value,
-        md_escape(layer.label),
-        md_escape(status),
-        labels.get(leaf.sha256, "") if leaf is not None else "",
-        "" if days is None else f"{days:,}",
-        md_escape(issuer_name(leaf)) if leaf is not None else "",
-        md_escape(chain_verdict(layer)),
-        md_escape(layer.probe.protocol, 20),
-        f"{layer.probe.handshake_ms:,.0f}" if layer.probe.ok else "",
+        SEVERITY_SHORT[verdict_.severity],
+        row.role.value,
+        md_escape(row.address),
+        md_escape(verdict_.status),
+        row.label,
+        "" if verdict_.days is None else f"{verdict_.days:,}",
+        md_escape(row.issuer),
+        md_escape(row.protocol, 20),
+        "" if row.handshake_ms is None else f"{row.handshake_ms:,.0f}",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -126,12 +120,11 @@ def _header(report: Report) -> str:
 def _layers(report: Report) -> str:
     if not report.layers:
         return "No layer was probed."
-    labels = leaf_labels(report)
     lines = [
-        "| Severity | Role | Address | Status | Cert | Days left | Issuer | Chain | TLS | ms |",
-        "|---|---|---|---|---|---:|---|---|---|---:|",
+        "| Severity | Role | Address | Status | Cert | Days left | Issuer | TLS | ms |",
+        "|---|---|---|---|---|---:|---|---|---:|",
     ]
-    lines.extend(_layer_row(report, layer, labels) for layer in report.layers)
+    lines.extend(_layer_row(row) for row in layer_rows(report))
     return "\n".join(lines)
 
 

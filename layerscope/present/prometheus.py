@@ -17,8 +17,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from layerscope.diagnose.rows import row_severity
 from layerscope.model import Report, Severity
-from layerscope.present.labels import layer_severity, leaf_labels
+from layerscope.present.labels import leaf_labels
 
 __all__ = ["METRICS", "escape_label_value", "render_prometheus", "site_label"]
 
@@ -134,7 +135,7 @@ def _samples(report: Report) -> list[_Sample]:
             ("role", layer.role.value),
         )
         up = layer.probe.ok
-        severity = layer_severity(report, layer)
+        severity = row_severity(report, layer)
         if not up and severity is Severity.OK:
             # nothing was learned about this layer and no finding says why
             severity = Severity.UNKNOWN

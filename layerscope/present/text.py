@@ -17,26 +17,21 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from layerscope.model import Layer, Report, Severity
+from layerscope.model import Report, Severity
 from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
     SEVERITY_COLORS,
-    chain_severity,
-    chain_verdict,
+    SEVERITY_SHORT,
     count_words,
-    days_left,
-    expiry_severity,
     human_time,
-    issuer_name,
     judged_at_other_time,
     label_color,
     layer_names,
     layer_notes,
-    layer_severity,
-    leaf_labels,
     sites_summary,
     verdict,
 )
+from layerscope.present.rows import LayerRow, layer_rows
 from layerscope.present.sanitize import safe_text, summarize_list
 
 __all__ = ["render_text"]
@@ -44,13 +39,6 @@ __all__ = ["render_text"]
 _DEFAULT_WIDTH = 100
 # Long enough for any real command or config snippet; a runaway value still gets cut.
 _COMMAND_LIMIT = 10_000
-_SHORT_SEVERITY = {
-    Severity.OK: "ok",
-    Severity.INFO: "info",
-    Severity.WARNING: "WARN",
-    Severity.CRITICAL: "CRIT",
-    Severity.UNKNOWN: "UNKN",
-}
 _WHERE = {
     "origin": "Fix at the origin",
     "edge": "Fix at the CDN edge",
@@ -138,34 +126,22 @@ def _header(report: Report) -> RenderableType:
     return Group(lines[0], Padding(Group(*lines[1:]), (0, 0, 0, 2)))
 
 
-def _status_cell(layer: Layer) -> Text:
-    """Chain verdict once a chain was served, else why not (words wrap at 80 columns)."""
-    status = layer.probe.status
-    if status == "ok" and layer.chain is not None:
-        return Text(chain_verdict(layer), style=_sev_style(chain_severity(layer)))
-    return Text(status.replace("_", " "), style="green" if status == "ok" else "red")
-
-
-def _layer_row(report: Report, layer: Layer, labels: dict[str, str]) -> list[Text]:
-    severity = layer_severity(report, layer)
-    leaf = layer.leaf
-    label = labels.get(leaf.sha256, "") if leaf is not None else ""
-    days = days_left(report, layer)
-    days_style = _sev_style(expiry_severity(report, layer))
+def _layer_row(row: LayerRow) -> list[Text]:
+    verdict_ = row.verdict
+    days_style = _sev_style(verdict_.days_severity)
     if days_style == "green":
         days_style = ""
-    tls = layer.probe.protocol.removeprefix("TLSv")
-    handshake = f"{layer.probe.handshake_ms:,.0f}" if layer.probe.ok else ""
+    word_style = _sev_style(verdict_.status_severity)
     return [
-        Text(_SHORT_SEVERITY[severity], style=_sev_style(severity)),
-        Text(layer.role.value),
-        _safe(layer.label),
-        _status_cell(layer),
-        Text(label, style=f"bold {label_color(label)}" if label else ""),
-        Text("" if days is None else f"{days:,}", style=days_style),
-        _safe(issuer_name(leaf) if leaf is not None else ""),
-        _safe(tls, limit=12),
-        Text(handshake),
+        Text(SEVERITY_SHORT[verdict_.severity], style=_sev_style(verdict_.severity)),
+        Text(row.role.value),
+        _safe(row.address),
+        Text(verdict_.status, style=word_style),
+        Text(row.label, style=f"bold {label_color(row.label)}" if row.label else ""),
+        Text("" if verdict_.days is None else f"{verdict_.days:,}", style=days_style),
+        _safe(row.issuer),
+        _safe(row.protocol, limit=12),
+        Text("" if row.handshake_ms is None else f"{row.handshake_ms:,.0f}"),
     ]
 
 
@@ -189,9 +165,8 @@ def _layers_table(report: Report) -> Table:
     table.add_column("Issuer", overflow="fold", min_width=6, max_width=30)
     table.add_column("TLS", no_wrap=True)
     table.add_column("ms", justify="right", no_wrap=True)
-    labels = leaf_labels(report)
-    for layer in report.layers:
-        table.add_row(*_layer_row(report, layer, labels))
+    for row in layer_rows(report):
+        table.add_row(*_layer_row(row))
     return table
 
 

@@ -16,28 +16,21 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from layerscope.diagnose.rows import AGGREGATE_CODES, chain_word, days_left
 from layerscope.explain import RemediationContext, reproduce_command
 from layerscope.model import CertFacts, Finding, Layer, Report, Role, Severity
 from layerscope.model.names import bracketed
 from layerscope.model.options import CheckOptions
 from layerscope.present.labels import (
     SEVERITY_COLORS,
-    chain_verdict,
-    days_left,
+    SEVERITY_SHORT,
     issuer_name,
     label_color,
     rdn_value,
     verdict,
 )
+from layerscope.present.rows import LayerRow, layer_row
 from layerscope.present.sanitize import safe_text, summarize_list
-
-SEVERITY_SHORT = {
-    Severity.OK: "OK",
-    Severity.INFO: "INFO",
-    Severity.WARNING: "WARN",
-    Severity.CRITICAL: "CRIT",
-    Severity.UNKNOWN: "UNKN",
-}
 
 
 def safe(value: object, style: str = "", limit: int = 300) -> Text:
@@ -159,24 +152,6 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 )
 
 
-_AGGREGATE = frozenset({"edges_disagree", "key_differs"})
-
-
-def row_severity(report: Report, layer: Layer) -> Severity:
-    """A layer's worst finding, leaving out site-wide disagreements for layers that serve
-    the reference certificate: the odd one out is flagged, not everyone."""
-    ref = report.reference.sha256 if report.reference else None
-    serves_ref = layer.leaf is not None and layer.leaf.sha256 == ref
-    return max(
-        (
-            f.severity
-            for f in report.findings_for(layer.address)
-            if not (serves_ref and f.code in _AGGREGATE)
-        ),
-        default=Severity.OK,
-    )
-
-
 def pending_cells(target: Target) -> tuple[Text, ...]:
     """A row for a layer whose probe has not ended yet."""
     return (
@@ -192,55 +167,66 @@ def pending_cells(target: Target) -> tuple[Text, ...]:
 
 
 def layer_cells(layer: Layer, labels: dict[str, str], report: Report | None) -> tuple[Text, ...]:
-    """One row of the layers table."""
-    leaf = layer.leaf
+    """One row of the layers table: the report's row (:func:`row_cells`) once there is a
+    report, else what the probe alone shows while the others are still running."""
     if report is not None:
-        sev_cell = severity_text(row_severity(report, layer))
-    else:
-        sev_cell = Text("·", style="dim")
+        return row_cells(layer_row(report, layer, labels))
+    leaf = layer.leaf
     if not layer.probe.ok or leaf is None:
         error = layer.probe.error
-        if error is not None:
-            status = error.kind.value.replace("_", " ")
-        else:  # the handshake finished: the leaf was unreadable, or none was sent
-            status = "unparseable" if layer.probe.unparsed else "no certificate"
         return (
-            sev_cell if report else severity_text(Severity.CRITICAL),
+            severity_text(Severity.CRITICAL),
             Text(layer.role.value),
             Text(layer.label),
             Text("—"),
             Text(""),
-            Text(status, style="bold red"),
+            Text(layer.probe.status.replace("_", " "), style="bold red"),
             Text(f"   {error.elapsed_ms:.0f}" if error else ""),
             Text(""),
         )
     label = labels.get(leaf.sha256, "?")
-    at = report.at if report else dt.datetime.now(dt.UTC)
-    days = days_left(report, layer) if report else int(leaf.days_left(at) // 1)
-    days_style = ""
-    if days is not None and days < 0:
-        days_style = "bold red"
-    elif report is not None and any(
-        f.code == "expiring_soon" for f in report.findings_for(layer.address)
-    ):
-        days_style = "yellow"
-    chain = _SHORT_CHAIN.get(chain_verdict(layer), chain_verdict(layer)) or "?"
-    chain_style = "green" if chain == "trusted" else ("blue" if chain == "private CA" else "red")
-    if layer.chain is not None and layer.chain.missing and chain == "trusted":
-        chain, chain_style = "incomplete", "red"
     return (
-        sev_cell,
+        Text("·", style="dim"),
         Text(layer.role.value),
         Text(layer.label),
         Text(f" {label} ", style=f"bold reverse {label_color(label)}"),
-        Text(str(days) if days is not None else "", style=days_style),
-        Text(chain, style=chain_style),
+        Text(str(int(leaf.days_left(dt.datetime.now(dt.UTC)) // 1))),
+        Text(chain_word(layer) or "?"),
         Text(f"{layer.probe.protocol.replace('TLSv', ''):3} {layer.probe.handshake_ms:3.0f}"),
         safe(issuer_name(leaf), limit=40),
     )
 
 
-_SHORT_CHAIN = {"untrusted root": "untrusted"}
+def row_cells(row: LayerRow) -> tuple[Text, ...]:
+    """The cells of one report row, from the view-model every report uses."""
+    verdict_ = row.verdict
+    sev_cell = severity_text(verdict_.severity)
+    word_style = SEVERITY_COLORS[verdict_.status_severity]
+    if not row.label:  # no leaf: the word says why
+        return (
+            sev_cell,
+            Text(row.role.value),
+            Text(row.address),
+            Text("—"),
+            Text(""),
+            Text(verdict_.status, style=f"bold {word_style}"),
+            Text(f"   {row.error_ms:.0f}" if row.error_ms is not None else ""),
+            Text(""),
+        )
+    days = verdict_.days
+    days_sev = verdict_.days_severity
+    days_style = "" if days_sev is Severity.OK else SEVERITY_COLORS[days_sev]
+    handshake = row.handshake_ms or 0.0
+    return (
+        sev_cell,
+        Text(row.role.value),
+        Text(row.address),
+        Text(f" {row.label} ", style=f"bold reverse {label_color(row.label)}"),
+        Text(str(days) if days is not None else "", style=days_style),
+        Text(verdict_.status or "?", style=word_style),
+        Text(f"{row.protocol:3} {handshake:3.0f}"),
+        safe(row.issuer, limit=40),
+    )
 
 
 def layer_reproduce(report: Report | None, layer: Layer, options: CheckOptions, host: str) -> str:
@@ -367,7 +353,7 @@ def chain_view(layer: Layer | None) -> RenderableType:
     parts.append(text)
     if chain is not None:
         text.append("Path: ", style="bold")
-        text.append(chain_verdict(layer))
+        text.append(chain_word(layer))
         if chain.missing:
             text.append("\nNot sent, found elsewhere: ", style="bold red")
             text.append_text(safe("; ".join(f"{c.subject} ({src})" for c, src in chain.missing)))
@@ -528,7 +514,7 @@ def top_finding(report: Report) -> Finding | None:
     (stale_edge) to an aggregate one (edges_disagree) of the same severity."""
     if not report.findings:
         return None
-    return min(report.findings, key=lambda f: (-f.severity, f.code in _AGGREGATE))
+    return min(report.findings, key=lambda f: (-f.severity, f.code in AGGREGATE_CODES))
 
 
 def soonest_days(report: Report) -> int | None:

@@ -27,7 +27,7 @@ from tests.render.conftest import (
     mixed_report,
 )
 
-COLUMNS = 10
+COLUMNS = 9
 
 
 def _unescaped_pipes(line: str) -> int:
@@ -77,15 +77,16 @@ def test_document_has_a_heading_and_summary_and_a_section_per_site() -> None:
 
 
 def test_layers_table_has_a_row_per_layer_with_labels() -> None:
-    """Header, separator and one row per layer, each with ten cells."""
+    """Header, separator and one row per layer, each with nine cells: the same row as the
+    text report and the inspector (one Status word: the chain verdict, or why there is none)."""
     table = _table(render_markdown([mixed_report()]))
     assert table[0].startswith("| Severity | Role | Address | Status | Cert |")
     assert len(table) == 2 + 4
     assert all(_unescaped_pipes(line) == COLUMNS + 1 for line in table)
     origin, _, stale, dead = table[2:]
-    assert "| origin | 192.0.2.1:443 | ok | A | 60 | Test Issuing CA | trusted |" in origin
+    assert "| origin | 192.0.2.1:443 | trusted | A | 60 | Test Issuing CA | 1.3 | 12 |" in origin
     assert "| B | -2 |" in stale
-    assert "| connect\\_timeout |" in dead
+    assert "| connect timeout |" in dead
     assert "\\[2001:db8::12\\]:443" in dead
 
 

@@ -39,7 +39,7 @@ def _table_rows(text: str) -> dict[str, str]:
     rows = {}
     for line in text.splitlines():
         match = re.search(r"(\d+\.\d+\.\d+\.\d+:\d+|\[[0-9a-f:]+\]:\d+)", line)
-        if match and line.split()[0] in ("ok", "info", "WARN", "CRIT", "UNKN"):
+        if match and line.split()[0] in ("OK", "INFO", "WARN", "CRIT", "UNKN"):
             rows[match.group(1)] = line
     return rows
 
@@ -91,7 +91,7 @@ def test_layers_table_shows_labels_status_days_and_issuer() -> None:
         "[2001:db8::12]:443",
     }
     origin = rows["192.0.2.1:443"].split()
-    assert origin[:5] == ["info", "origin", "192.0.2.1:443", "trusted", "A"]
+    assert origin[:5] == ["INFO", "origin", "192.0.2.1:443", "trusted", "A"]
     assert "Test Issuing CA" in rows["192.0.2.1:443"]
     assert "1.3" in origin
     stale = rows["192.0.2.11:443"].split()
@@ -104,7 +104,7 @@ def test_chain_verdicts_are_spelled_out() -> None:
     statuses = {
         PathStatus.INCOMPLETE: "incomplete",
         PathStatus.SELF_SIGNED: "self-signed",
-        PathStatus.UNTRUSTED_ROOT: "untrusted root",
+        PathStatus.UNTRUSTED_ROOT: "untrusted",
         PathStatus.PRIVATE: "private CA",
     }
     layers = tuple(make_layer(f"192.0.2.{i}", status=status) for i, status in enumerate(statuses))

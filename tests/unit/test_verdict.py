@@ -7,9 +7,9 @@ import dataclasses
 import datetime as dt
 
 from layerscope.diagnose.layer import Thresholds, analyse_layer
+from layerscope.diagnose.rows import chain_severity, chain_word
 from layerscope.lab import pki
 from layerscope.model import PathStatus, Severity
-from layerscope.present.labels import chain_severity, chain_verdict
 from layerscope.x509.paths import analyse_chain
 from layerscope.x509.stores import TrustStore
 from layerscope.x509.verify import verify
@@ -67,7 +67,7 @@ def test_an_expired_root_is_named_and_the_chain_is_refused(ca: Pki) -> None:
     assert found["expired_root"].severity is Severity.CRITICAL
     assert found["expired_root"].evidence["role"] == "root"
     assert "verifier_refused" not in found
-    assert chain_verdict(ly) == "refused"
+    assert chain_word(ly) == "refused"
     assert chain_severity(ly) is Severity.CRITICAL
 
 
@@ -102,7 +102,7 @@ def test_a_missing_intermediate_reads_incomplete_not_trusted(ca: Pki) -> None:
     ly = layer([leaf], ca.store, others=[(cf(ca.inter), "layer 192.0.2.2")])
     assert ly.chain is not None
     assert ly.chain.status is PathStatus.INCOMPLETE and ly.chain.completed_ok
-    assert chain_verdict(ly) == "incomplete"
+    assert chain_word(ly) == "incomplete"
     codes = {f.code for f in analyse_layer(ly, HOST, Thresholds(NOW))}
     assert codes == {"incomplete_chain"}
 

@@ -18,8 +18,8 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from layerscope.diagnose import watch
 from layerscope.diagnose.watch import WatchState
 from layerscope.model import Layer, Report, Role
+from layerscope.model.labels import label_name, leaf_labels, leaf_order
 from layerscope.model.options import SiteRequest
-from layerscope.present.labels import label_name, leaf_labels
 from layerscope.present.sanitize import safe_text
 from layerscope.present.watch_lines import change_line, format_duration, status_line, timeline_lines
 from layerscope.tui import view
@@ -160,12 +160,8 @@ class SiteScreen(Screen[None]):
         self._refresh_detail()
 
     def _prelim_labels(self) -> dict[str, str]:
-        labels: dict[str, str] = {}
-        ordered = sorted(self._layers.values(), key=lambda ly: ly.role is not Role.ORIGIN)
-        for layer in ordered:
-            if layer.leaf is not None and layer.leaf.sha256 not in labels:
-                labels[layer.leaf.sha256] = label_name(len(labels))
-        return labels
+        order = leaf_order(self._layers.values())
+        return {sha: label_name(i) for i, sha in enumerate(order)}
 
     # detail ------------------------------------------------------------------------------
     @property
