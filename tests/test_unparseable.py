@@ -22,8 +22,8 @@ from layerscope.diagnose.unparsed import parse_findings
 from layerscope.engine.run import inspect
 from layerscope.explain import RemediationContext, remediation_for
 from layerscope.lab import pki
+from layerscope.lab.hierarchy import make_pki
 from layerscope.lab.lab import Lab
-from layerscope.lab.scenarios import make_pki
 from layerscope.lab.scenarios_malformed import (
     bad_key_usage,
     bad_version,
@@ -33,7 +33,7 @@ from layerscope.lab.scenarios_malformed import (
 from layerscope.model import Layer, ProbeResult, Role
 from layerscope.net.probe import probe, split_served
 from layerscope.present.json import report_to_dict
-from layerscope.tui import view
+from layerscope.tui import panes, view
 from layerscope.x509 import der
 from layerscope.x509.certs import MAX_EXTENSIONS, CertificateError, facts, load
 
@@ -423,9 +423,9 @@ def test_unparseable_leaf_in_text_output_and_the_tui_views(lab: Lab) -> None:
     (layer,) = [ly for ly in report.layers if ly.address == info.edges[0]]
     cells = view.layer_cells(layer, {}, report)
     assert any(cell.plain == "unparseable" for cell in cells)
-    view.chain_view(layer)
-    view.diff_view(report, layer)
-    view.findings_view(report, layer)
+    panes.chain_view(layer)
+    panes.diff_view(report, layer)
+    panes.findings_view(report, layer)
     assert report_to_dict(report)["layers"]
 
 

@@ -111,7 +111,7 @@ def test_tui_views_of_the_evil_layer_are_harmless(
     from layerscope.engine.run import inspect
     from layerscope.model.options import CheckOptions, SiteRequest
     from layerscope.present.labels import leaf_labels
-    from layerscope.tui import view
+    from layerscope.tui import panes, view
 
     options = apply(
         CheckOptions(),
@@ -128,10 +128,10 @@ def test_tui_views_of_the_evil_layer_are_harmless(
     outputs = [
         plain(view.header(request.host, options, report, False)),
         *(c.plain for c in view.layer_cells(layer, leaf_labels(report), report)),
-        plain(view.findings_view(report, layer)),
-        plain(view.chain_view(layer)),
-        plain(view.diff_view(report, layer)),
-        plain(view.http_view(layer)),
+        plain(panes.findings_view(report, layer)),
+        plain(panes.chain_view(layer)),
+        plain(panes.diff_view(report, layer)),
+        plain(panes.http_view(layer)),
     ]
     for text in outputs:
         assert not has_control(text), text

@@ -27,6 +27,10 @@ _CHAIN_WORDS = {
 }
 
 
+#: Probe outcomes whose row word is shorter than the status (the table is 80 columns wide).
+_SHORT_STATUS = {"unparseable_certificate": "unparseable"}
+
+
 @dataclass(frozen=True)
 class RowVerdict:
     """The decision behind one layer's row.
@@ -92,7 +96,7 @@ def row_verdict(report: Report, layer: Layer) -> RowVerdict:
     if status == "ok" and layer.chain is not None:
         word, word_severity = chain_word(layer), chain_severity(layer)
     else:
-        word = status.replace("_", " ")
+        word = _SHORT_STATUS.get(status, status).replace("_", " ")
         word_severity = Severity.OK if status == "ok" else Severity.CRITICAL
     expiry = max(
         (f.severity for f in report.findings_for(layer.address) if f.code in _EXPIRY_CODES),

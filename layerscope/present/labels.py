@@ -28,6 +28,7 @@ __all__ = [
     "leaf_labels",
     "rdn_value",
     "sites_summary",
+    "step_where",
     "verdict",
 ]
 
@@ -62,6 +63,20 @@ _VERDICTS = {
     Severity.CRITICAL: "clients get certificate errors",
     Severity.UNKNOWN: "could not be checked",
 }
+
+_STEP_WHERE = {
+    "origin": "Fix at the origin",
+    "edge": "Fix at the CDN edge",
+    "client": "Fix on clients",
+    "verify": "Check",
+}
+
+
+def step_where(where: str) -> str:
+    """The heading of a remediation step for where it applies ("Fix at the origin"), in
+    every view; an unknown place reads "Fix at PLACE" (callers sanitise it)."""
+    return _STEP_WHERE.get(where) or f"Fix at {where}"
+
 
 #: The severity as a row's Sev cell says it, in every view.
 SEVERITY_SHORT: dict[Severity, str] = {

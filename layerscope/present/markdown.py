@@ -21,6 +21,7 @@ from layerscope.present.labels import (
     layer_names,
     layer_notes,
     sites_summary,
+    step_where,
     verdict,
 )
 from layerscope.present.rows import LayerRow, layer_rows
@@ -31,12 +32,6 @@ __all__ = ["fence", "render_markdown"]
 # Long enough for any real command or config snippet; a runaway value still gets cut.
 _COMMAND_LIMIT = 10_000
 _BACKTICK_RUN = re.compile(r"`+")
-_WHERE = {
-    "origin": "Fix at the origin",
-    "edge": "Fix at the CDN edge",
-    "client": "Fix on clients",
-    "verify": "Check",
-}
 
 
 def fence(content: str, indent: str = "") -> list[str]:
@@ -152,7 +147,7 @@ def _group(report: Report, group: FindingGroup) -> str:
         if first.why_untrusted:
             blocks.append(f"{pad}*Why:* {md_escape(first.why_untrusted)}")
         for step in group.steps():
-            where = _WHERE.get(step.where) or "Fix at " + md_escape(step.where, 40)
+            where = md_escape(step_where(step.where), 60)
             blocks.append(f"{pad}**{where}:** {md_escape(step.text)}")
             if step.commands:
                 blocks.append(_command_block("\n".join(step.commands), pad))

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from layerscope.diagnose.rows import RowVerdict, row_verdict
+from layerscope.explain import RemediationContext, reproduce_command
 from layerscope.model import Layer, Report, Role
+from layerscope.model.options import CheckOptions
 from layerscope.present.labels import issuer_name, leaf_labels
 
 
@@ -26,6 +28,8 @@ class LayerRow:
         protocol: the TLS version without "TLSv" ("1.3"), or "".
         handshake_ms: the handshake time, or None when the handshake failed.
         error_ms: how long the failed attempt took, or None.
+        reproduce: the command that shows what this layer serves (its own worst
+            finding's, else a plain ``openssl s_client`` for the layer).
     """
 
     verdict: RowVerdict
@@ -36,6 +40,35 @@ class LayerRow:
     protocol: str
     handshake_ms: float | None
     error_ms: float | None
+    reproduce: str
+
+
+def layer_command(host: str, port: int, sni: str, layer: Layer) -> str:
+    """The plain ``openssl s_client`` command for one layer of site ``host``."""
+    ctx = RemediationContext(
+        host=host,
+        port=port,
+        sni=sni,
+        address=layer.address,
+        layer_port=layer.port,
+        role=layer.role.value,
+    )
+    return reproduce_command(ctx)
+
+
+def _reproduce(report: Report, layer: Layer) -> str:
+    for finding in report.findings_for(layer.address):
+        # a site-wide finding's commands are filled for its first layer, not this one
+        if finding.layers[0] != layer.address:
+            continue
+        if finding.remediation and finding.remediation.reproduce:
+            return finding.remediation.reproduce
+    return layer_command(report.ascii_host, report.port, report.sni, layer)
+
+
+def pending_command(host: str, options: CheckOptions, layer: Layer) -> str:
+    """The command for a layer probed before its site's report is ready."""
+    return layer_command(host, options.port, options.sni or host, layer)
 
 
 def layer_row(report: Report, layer: Layer, labels: dict[str, str]) -> LayerRow:
@@ -51,6 +84,7 @@ def layer_row(report: Report, layer: Layer, labels: dict[str, str]) -> LayerRow:
         protocol=layer.probe.protocol.removeprefix("TLSv"),
         handshake_ms=layer.probe.handshake_ms if layer.probe.ok else None,
         error_ms=error.elapsed_ms if error is not None else None,
+        reproduce=_reproduce(report, layer),
     )
 
 
@@ -60,4 +94,4 @@ def layer_rows(report: Report) -> tuple[LayerRow, ...]:
     return tuple(layer_row(report, layer, labels) for layer in report.layers)
 
 
-__all__ = ["LayerRow", "layer_row", "layer_rows"]
+__all__ = ["LayerRow", "layer_command", "layer_row", "layer_rows", "pending_command"]

@@ -29,6 +29,7 @@ from layerscope.present.labels import (
     layer_names,
     layer_notes,
     sites_summary,
+    step_where,
     verdict,
 )
 from layerscope.present.rows import LayerRow, layer_rows
@@ -39,12 +40,6 @@ __all__ = ["render_text"]
 _DEFAULT_WIDTH = 100
 # Long enough for any real command or config snippet; a runaway value still gets cut.
 _COMMAND_LIMIT = 10_000
-_WHERE = {
-    "origin": "Fix at the origin",
-    "edge": "Fix at the CDN edge",
-    "client": "Fix on clients",
-    "verify": "Check",
-}
 
 
 def _sev_style(severity: Severity) -> str:
@@ -206,7 +201,7 @@ def _print_group(console: Console, report: Report, group: FindingGroup) -> None:
     # Commands are printed with soft_wrap so they are never folded or cut: a wrapped
     # command breaks copy and paste; the terminal may still soft-wrap it visually.
     for step in group.steps():
-        where = _WHERE.get(step.where, "Fix at " + safe_text(step.where, 40))
+        where = safe_text(step_where(step.where), 60)
         console.print(Padding(_kv(where, _safe(step.text)), (0, 0, 0, 2)))
         for command in step.commands:
             for line in _command_lines(command, 6):

@@ -11,7 +11,8 @@ from rich.console import Console
 
 from layerscope.lab import pki, pki_odd
 from layerscope.model import Layer, ProbeResult, UnparsedCert
-from layerscope.tui.view import chain_view, layer_cells
+from layerscope.tui.panes import chain_view
+from layerscope.tui.view import layer_cells
 from tests.unit.helpers import NOW, Pki, layer, make_pki
 
 

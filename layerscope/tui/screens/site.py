@@ -22,7 +22,7 @@ from layerscope.model.labels import label_name, leaf_labels, leaf_order
 from layerscope.model.options import SiteRequest
 from layerscope.present.sanitize import safe_text
 from layerscope.present.watch_lines import change_line, format_duration, status_line, timeline_lines
-from layerscope.tui import view
+from layerscope.tui import panes, view
 from layerscope.tui.runtime import inspect_fn_of
 from layerscope.tui.screens.export import ExportScreen, save_and_tell
 from layerscope.tui.widgets.layers import LayersTable
@@ -183,10 +183,10 @@ class SiteScreen(Screen[None]):
     def _refresh_detail(self) -> None:
         layer = self.selected_layer
         report = None if self._probing else self.report
-        self.query_one("#findings-body", Static).update(view.findings_view(report, layer))
-        self.query_one("#chain-body", Static).update(view.chain_view(layer))
-        self.query_one("#diff-body", Static).update(view.diff_view(report, layer))
-        self.query_one("#http-body", Static).update(view.http_view(layer))
+        self.query_one("#findings-body", Static).update(panes.findings_view(report, layer))
+        self.query_one("#chain-body", Static).update(panes.chain_view(layer))
+        self.query_one("#diff-body", Static).update(panes.diff_view(report, layer))
+        self.query_one("#http-body", Static).update(panes.http_view(layer))
 
     # actions -----------------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:

@@ -1,0 +1,74 @@
+"""Step 1 of an inspection: which layers to probe (edges from DNS or ``--edge``, the origin)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+
+from layerscope.model import Discovery, ErrorKind, ProbeError, Role
+from layerscope.model.names import is_ip, to_ascii
+from layerscope.model.options import CheckOptions
+
+DiscoverFn = Callable[..., Awaitable[Discovery]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One layer to probe: its role, address and port, where it came from (``source``),
+    and the error that stopped it before any probe (an origin name without addresses)."""
+
+    role: Role
+    address: str
+    port: int
+    source: str
+    error: ProbeError | None = None
+
+
+async def find_layers(
+    ascii_host: str, options: CheckOptions, discover_fn: DiscoverFn
+) -> tuple[Discovery, list[Target]]:
+    """The site's edges (from DNS, or ``--edge``) and its origin (``--origin``, resolved
+    when a name): the layers to probe. Raises HostNameError for an invalid ``--origin``."""
+    targets: list[Target] = []
+    origin = options.origin
+    origin_job: Awaitable[Discovery] | None = None
+    if origin is not None and not is_ip(origin.host):
+        origin_job = discover_fn(
+            to_ascii(origin.host),
+            options.resolvers,
+            family=options.family,
+            timeout=options.timeout,
+        )
+    if options.edges:
+        discovery = Discovery(
+            name=ascii_host, addresses=tuple((e, "--edge") for e in options.edges), skipped=True
+        )
+    else:
+        # ECS only for the site's own name: the origin is one place, not region-dependent
+        extra = {"ecs": options.ecs} if options.ecs else {}
+        discovery = await discover_fn(
+            ascii_host, options.resolvers, family=options.family, timeout=options.timeout, **extra
+        )
+    if origin is not None:
+        port = origin.port or options.port
+        if origin_job is None:
+            targets.append(Target(Role.ORIGIN, origin.host.strip("[]"), port, "--origin"))
+        else:
+            found = await origin_job
+            for address in found.unique_addresses:
+                targets.append(Target(Role.ORIGIN, address, port, f"--origin {origin.host}"))
+            if not found.unique_addresses:
+                error = (
+                    found.errors[0]
+                    if found.errors
+                    else ProbeError(ErrorKind.NO_ANSWER, f"origin {origin.host} has no addresses")
+                )
+                targets.append(Target(Role.ORIGIN, origin.host, port, "--origin", error))
+    for address in discovery.unique_addresses:
+        resolvers = sorted({r for a, r in discovery.addresses if a == address})
+        source = "--edge" if discovery.skipped else f"DNS via {', '.join(resolvers)}"
+        targets.append(Target(Role.EDGE, address, options.port, source))
+    return discovery, targets
+
+
+__all__ = ["DiscoverFn", "Target", "find_layers"]
