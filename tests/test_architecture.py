@@ -46,3 +46,25 @@ def test_the_import_contracts_hold() -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout
+
+
+def test_every_package_is_in_a_layer_and_no_contract_has_exemptions() -> None:
+    """Each top-level package of layerscope sits in the one-way layers contract, and no
+    contract lists ``ignore_imports`` (no exemptions)."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["importlinter"]
+    contracts = config["contracts"]
+    assert all("ignore_imports" not in c for c in contracts)
+    (layers,) = [c for c in contracts if c["type"] == "layers"]
+    named = {m.strip() for layer in layers["layers"] for m in layer.split("|")}
+    packages = {
+        f"layerscope.{p.name}"
+        for p in (root / "layerscope").iterdir()
+        if p.is_dir() and (p / "__init__.py").exists()
+    }
+    assert packages == named
+    loose = {p.name for p in (root / "layerscope").glob("*.py")} - {"__init__.py", "__main__.py"}
+    assert loose == set(), f"modules outside the layers: {sorted(loose)}"

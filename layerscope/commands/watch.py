@@ -21,7 +21,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from layerscope.commands.arguments import add_flag
 from layerscope.commands.config import ConfigError, requests_from_args
+from layerscope.commands.options import OPTION
 from layerscope.diagnose import watch
 from layerscope.diagnose.watch import Change, Sighting, WatchState
 from layerscope.model import SCHEMA_VERSION, ErrorKind
@@ -118,14 +120,8 @@ def add_watch_parser(
         metavar="DURATION",
         help="give up (exit 1) when not converged after this long (default 30m)",
     )
-    group.add_argument(
-        "--probe-timeout",
-        dest="timeout",
-        type=float,
-        default=argparse.SUPPRESS,
-        metavar="SECONDS",
-        help="seconds per layer and lookup (5)",
-    )
+    (probe_timeout,) = OPTION["timeout"].flags
+    add_flag(group, OPTION["timeout"], probe_timeout, name="--probe-timeout", metavar="SECONDS")
     group.add_argument(
         "--expect-sha256",
         metavar="HEX",

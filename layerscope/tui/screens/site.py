@@ -236,36 +236,19 @@ class SiteScreen(Screen[None]):
         if report is None or self._probing or layer is None:
             self.notify("Wait for the probe to finish.", severity="warning")
             return
-        from layerscope.engine.repair import fullchain_for
-        from layerscope.net.truststore import load_stores
-        from layerscope.x509.stores import TrustStoreError
+        from layerscope.engine.repair import default_path, repair
 
-        try:
-            stores = load_stores(self.request.options)
-        except TrustStoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        chain = fullchain_for(report, layer, stores)
-        if not chain.ok:
-            self.notify(
-                f"No fixed chain for {layer.label}: {safe_text(chain.message, 300)}",
-                severity="error",
-                markup=False,
-                timeout=10,
-            )
-            return
-        name = "".join(c if c.isalnum() or c in "-." else "_" for c in layer.address)
-        path = Path.cwd() / f"fullchain-{report.ascii_host}-{name}.pem"
-        try:
-            path.write_text(chain.pem, encoding="ascii")
-        except OSError as exc:
-            self.notify(
-                f"Could not write {path}: {exc.strerror or exc}", severity="error", markup=False
-            )
+        path = default_path(report, layer, Path.cwd())
+        done = repair(report, layer, path, None, self.request.options)
+        detail = safe_text(done.detail, 300)
+        if done.outcome != "written":
+            message = safe_text(done.summary, 600)
+            if done.outcome == "refused":
+                message = f"No fixed chain for {layer.label}: {detail}"
+            self.notify(message, severity="error", markup=False, timeout=10)
             return
         self.notify(
-            f"Wrote {path} ({len(chain.certificates)} certificates, leaf first, no "
-            f"root). {safe_text(chain.message, 300)}",
+            f"{safe_text(done.summary, 600)}. {detail}",
             title="Fixed chain",
             markup=False,
             timeout=10,

@@ -1,0 +1,140 @@
+"""``layerscope check HOST...`` and ``layerscope HOST``: inspect, render, exit with the worst
+severity (or open the inspector on a terminal).
+
+Exit codes follow Nagios: 0 ok/info, 1 warning, 2 critical, 3 unknown (also for bad
+options, so a monitoring system never mistakes a typo for a critical certificate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from layerscope.commands.config import ConfigError, requests_from_args
+from layerscope.model import Report
+from layerscope.model.options import SiteRequest
+
+#: Exit code for bad input and nothing known (Nagios UNKNOWN).
+EXIT_UNKNOWN = 3
+
+
+async def run_requests(requests: Sequence[SiteRequest]) -> list[Report]:
+    """Inspect every site concurrently under one global probe limit."""
+    from layerscope.engine.many import inspect_many
+
+    return await inspect_many(requests)
+
+
+async def stream_jsonl(
+    requests: Sequence[SiteRequest],
+    write: Callable[[str], None],
+    *,
+    inspect_fn: Callable[..., Awaitable[Report]] | None = None,
+) -> list[Report]:
+    """Inspect every site concurrently and ``write`` each one's JSON line as soon as it is
+    done (completion order); the reports come back in request order (for the exit code).
+    ``inspect_fn`` replaces :func:`layerscope.engine.run.inspect` (tests)."""
+    from layerscope.engine.many import inspect_many
+    from layerscope.present.jsonl import report_line
+
+    def done(_index: int, report: Report) -> None:
+        write(report_line(report))
+
+    if inspect_fn is None:
+        return await inspect_many(requests, on_report=done)
+    return await inspect_many(requests, on_report=done, inspect_fn=inspect_fn)
+
+
+def render(reports: Sequence[Report], fmt: str) -> str:
+    """Reports as text (coloured on a terminal unless NO_COLOR), JSON or Markdown."""
+    if fmt == "json":
+        from layerscope.present.json import render_json
+
+        return render_json(reports)
+    if fmt == "summary":
+        from layerscope.present.labels import summary_line
+        from layerscope.present.sanitize import safe_text
+
+        return safe_text(summary_line(reports), 2000)
+    if fmt == "prometheus":
+        from layerscope.present.prometheus import render_prometheus
+
+        return render_prometheus(reports)
+    if fmt == "markdown":
+        from layerscope.present.markdown import render_markdown
+
+        return render_markdown(reports)
+    from layerscope.present.text import render_text
+
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    try:
+        width = os.get_terminal_size().columns if sys.stdout.isatty() else 100
+    except OSError:
+        width = 100
+    return render_text(reports, color=color, width=width)
+
+
+def exit_code(reports: Sequence[Report]) -> int:
+    """Worst exit code over the reports."""
+    if not reports:
+        return EXIT_UNKNOWN
+    return max(r.severity for r in reports).exit_code
+
+
+def emit(text: str) -> None:
+    """Write ``text`` to stdout with one final newline, flushed."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def cmd_check(ns: argparse.Namespace) -> int:
+    """``layerscope check``: print the reports, exit with the worst severity."""
+    try:
+        requests = requests_from_args(ns)
+    except ConfigError as exc:
+        print(f"layerscope: {exc}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    fmt = getattr(ns, "format", "text")
+    if fmt == "jsonl":
+
+        def write(line: str) -> None:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+
+        return exit_code(asyncio.run(stream_jsonl(requests, write)))
+    reports = asyncio.run(run_requests(requests))
+    if fmt == "prometheus":
+        # no blank line: the text is complete (or empty) as rendered
+        sys.stdout.write(render(reports, fmt))
+        sys.stdout.flush()
+    else:
+        emit(render(reports, fmt))
+    return exit_code(reports)
+
+
+def interactive() -> bool:
+    """Are stdin and stdout a terminal (and not a CI run)? Then the inspector opens."""
+    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+
+
+def run_tui(requests: Sequence[SiteRequest], *, site_list: bool, subtitle: str = "") -> int:
+    """Open the interactive inspector (Textual is imported only here)."""
+    from layerscope.tui.app import LayerscopeApp
+
+    LayerscopeApp(requests, site_list=site_list, subtitle=subtitle).run()
+    return 0
+
+
+def cmd_inspect(ns: argparse.Namespace) -> int:
+    """``layerscope HOST`` / ``layerscope``: the TUI on a terminal, else the check output."""
+    if not interactive() or getattr(ns, "format", None):
+        return cmd_check(ns)
+    try:
+        requests = requests_from_args(ns)
+    except ConfigError as exc:
+        print(f"layerscope: {exc}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    return run_tui(requests, site_list=not getattr(ns, "hosts", None))

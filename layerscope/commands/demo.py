@@ -1,0 +1,49 @@
+"""``layerscope demo``: start the embedded lab, inspect its sites, stop the lab."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from layerscope.commands.check import emit, interactive, render, run_requests, run_tui
+from layerscope.commands.config import load_config
+
+
+def add_demo_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add the ``demo`` subcommand to ``sub`` (the subparsers of ``layerscope``)."""
+    demo: argparse.ArgumentParser = sub.add_parser(
+        "demo", help="start the embedded lab and inspect its sites"
+    )
+    demo.add_argument(
+        "--check", action="store_true", help="print the report instead of opening the UI"
+    )
+    fmt = demo.add_mutually_exclusive_group()
+    fmt.add_argument("--json", dest="format", action="store_const", const="json", default="text")
+    fmt.add_argument("--markdown", dest="format", action="store_const", const="markdown")
+    return demo
+
+
+def cmd_demo(ns: argparse.Namespace) -> int:
+    """``layerscope demo``: start the lab, inspect every lab site, stop the lab."""
+    from layerscope.lab.lab import Lab
+
+    with Lab() as lab:
+        requests = load_config(lab.config, {})
+        if not ns.check and interactive():
+            return run_tui(
+                requests,
+                site_list=True,
+                subtitle=f"embedded lab: {len(lab.sites)} sites on {lab.base}.0.0/16",
+            )
+        if ns.format == "text":
+            print(
+                f"layerscope demo: embedded lab with {len(lab.sites)} sites on "
+                f"{lab.base}.0.0/16 port {lab.port}, DNS {lab.dns}; trust store: the lab's "
+                "public roots, company root as --extra-ca.",
+                file=sys.stderr,
+            )
+        reports = asyncio.run(run_requests(requests))
+        emit(render(reports, ns.format))
+    return 0
