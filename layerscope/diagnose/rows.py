@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from layerscope.model import Layer, PathStatus, Report, Severity
+from layerscope.model import Finding, Layer, PathStatus, Report, Severity
 
 #: Site-wide disagreements: they concern every layer that differs from the reference, and
 #: a layer that serves the reference is not what is wrong (the odd one out is flagged).
@@ -27,8 +27,95 @@ _CHAIN_WORDS = {
 }
 
 
-#: Probe outcomes whose row word is shorter than the status (the table is 80 columns wide).
-_SHORT_STATUS = {"unparseable_certificate": "unparseable"}
+#: The row word of a layer whose probe served no chain: why (at most 13 characters, the
+#: table is 80 columns wide).
+PROBE_WORDS: dict[str, str] = {
+    "nxdomain": "NXDOMAIN",
+    "no_answer": "no address",
+    "servfail": "SERVFAIL",
+    "dns_timeout": "DNS timeout",
+    "dns_error": "DNS error",
+    "refused": "conn refused",
+    "connect_timeout": "timeout",
+    "no_route": "no route",
+    "reset": "reset",
+    "peer_closed": "closed",
+    "handshake_timeout": "TLS timeout",
+    "plain_http": "plain HTTP",
+    "not_tls": "not TLS",
+    "tls_alert": "TLS alert",
+    "tls_error": "TLS error",
+    "message_too_large": "too large",
+    "bad_certificate": "bad cert",
+    "invalid_input": "bad input",
+    "http_timeout": "HTTP timeout",
+    "http_protocol": "HTTP error",
+    "too_many_redirects": "redirects",
+    "unparseable_certificate": "unparseable",
+    "no_certificate": "no cert",
+}
+
+#: The row word of each finding code: what is wrong with the layer, in a word or two (at
+#: most 13 characters). A row whose worst finding is a warning or worse says this word.
+FINDING_WORDS: dict[str, str] = {
+    "unreachable": "unreachable",
+    "not_tls": "not TLS",
+    "handshake_failed": "TLS failed",
+    "expired": "expired",
+    "expiring_soon": "expiring",
+    "not_yet_valid": "not yet valid",
+    "expired_intermediate": "CA expired",
+    "expired_root": "root expired",
+    "not_yet_valid_ca": "CA not valid",
+    "hostname_mismatch": "mismatch",
+    "san_missing": "no SAN",
+    "invalid_san": "bad SAN",
+    "cn_not_in_san": "CN not in SAN",
+    "empty_name": "empty name",
+    "default_cert_without_sni": "default cert",
+    "incomplete_chain": "incomplete",
+    "wrong_order": "wrong order",
+    "root_in_chain": "root sent",
+    "unrelated_cert_in_chain": "extra cert",
+    "unparseable_certificate": "unparseable",
+    "self_signed": "self-signed",
+    "untrusted_root": "untrusted",
+    "private_ca": "private CA",
+    "trust_store_dependent": "trust store",
+    "verifier_refused": "refused",
+    "name_constraint_violation": "constraints",
+    "name_constraints_malformed": "constraints",
+    "issuer_not_ca": "not a CA",
+    "ca_certificate_as_leaf": "CA as leaf",
+    "path_length_exceeded": "path length",
+    "eku_missing_server_auth": "no serverAuth",
+    "key_usage_forbids_tls": "key usage",
+    "ca_missing_key_cert_sign": "key usage",
+    "unknown_critical_extension": "critical ext",
+    "extension_criticality": "critical ext",
+    "malformed_extension": "bad extension",
+    "key_identifier_missing": "no key ID",
+    "certificate_not_v3": "not v3",
+    "invalid_serial": "bad serial",
+    "weak_signature": "weak hash",
+    "weak_key": "weak key",
+    "signature_algorithm_mismatch": "sig mismatch",
+    "unsupported_algorithm": "unsupported",
+    "ocsp_staple_missing": "no staple",
+    "ocsp_staple_invalid": "bad staple",
+    "revoked": "revoked",
+    "stale_edge": "stale",
+    "edge_ahead_of_origin": "ahead",
+    "edges_disagree": "differs",
+    "chain_differs_from_origin": "chain differs",
+    "key_differs": "key differs",
+    "san_differs": "SAN differs",
+    "cdn_managed_certificate": "CDN cert",
+    "mixed_content": "mixed content",
+    "csp_upgrade_insecure": "CSP upgrade",
+    "hsts_missing": "no HSTS",
+    "http_differs": "HTTP differs",
+}
 
 
 @dataclass(frozen=True)
@@ -38,8 +125,10 @@ class RowVerdict:
     Attributes:
         severity: the row's severity: its worst finding, site-wide disagreements left out
             when the layer serves the reference certificate.
-        status: the row's word: the chain verdict once a chain was served ("trusted",
-            "incomplete", ...), else why there is none ("timeout", "refused", ...).
+        status: the row's word: what is wrong, worst first (its worst finding's word when
+            that is a warning or worse: "stale", "expired", "incomplete", ...), else the
+            chain verdict ("trusted", "private CA"), else why no chain was served
+            ("timeout", "conn refused", ...). Never "trusted" beside a warning.
         status_severity: how bad that word is.
         days: whole days from the evaluation time to the leaf's expiry (floor), or None.
         days_severity: the worst validity-period finding of the layer.
@@ -74,13 +163,14 @@ def serves_reference(report: Report, layer: Layer) -> bool:
     return ref is not None and layer.leaf is not None and layer.leaf.sha256 == ref.sha256
 
 
+def _row_findings(report: Report, layer: Layer) -> list[Finding]:
+    skip = AGGREGATE_CODES if serves_reference(report, layer) else frozenset()
+    return [f for f in report.findings_for(layer.address) if f.code not in skip]
+
+
 def row_severity(report: Report, layer: Layer) -> Severity:
     """The row's severity (see :attr:`RowVerdict.severity`)."""
-    skip = AGGREGATE_CODES if serves_reference(report, layer) else frozenset()
-    return max(
-        (f.severity for f in report.findings_for(layer.address) if f.code not in skip),
-        default=Severity.OK,
-    )
+    return max((f.severity for f in _row_findings(report, layer)), default=Severity.OK)
 
 
 def days_left(report: Report, layer: Layer) -> int | None:
@@ -92,23 +182,30 @@ def days_left(report: Report, layer: Layer) -> int | None:
 
 def row_verdict(report: Report, layer: Layer) -> RowVerdict:
     """What ``layer``'s row of ``report`` says."""
+    findings = _row_findings(report, layer)
+    severity = max((f.severity for f in findings), default=Severity.OK)
     status = layer.probe.status
-    if status == "ok" and layer.chain is not None:
-        word, word_severity = chain_word(layer), chain_severity(layer)
-    else:
-        word = _SHORT_STATUS.get(status, status).replace("_", " ")
+    if status != "ok" or layer.chain is None:
+        word = PROBE_WORDS.get(status, status.replace("_", " "))
         word_severity = Severity.OK if status == "ok" else Severity.CRITICAL
+    elif severity >= Severity.WARNING:
+        # the engine's order: worst first, the cause before what follows from it
+        worst = next(f for f in findings if f.severity is severity)
+        word = FINDING_WORDS.get(worst.code, worst.code.replace("_", " "))
+        word_severity = severity
+    else:
+        word, word_severity = chain_word(layer), chain_severity(layer)
     expiry = max(
-        (f.severity for f in report.findings_for(layer.address) if f.code in _EXPIRY_CODES),
+        (f.severity for f in findings if f.code in _EXPIRY_CODES),
         default=Severity.OK,
     )
-    return RowVerdict(
-        row_severity(report, layer), word, word_severity, days_left(report, layer), expiry
-    )
+    return RowVerdict(severity, word, word_severity, days_left(report, layer), expiry)
 
 
 __all__ = [
     "AGGREGATE_CODES",
+    "FINDING_WORDS",
+    "PROBE_WORDS",
     "RowVerdict",
     "chain_severity",
     "chain_word",

@@ -154,7 +154,7 @@ def _layers_table(report: Report) -> Table:
     # IPv4 (and short IPv6) addresses stay on one line; long IPv6 ones may fold.
     longest = max((len(layer.label) for layer in report.layers), default=0)
     table.add_column("Address", overflow="fold", no_wrap=longest <= 21, min_width=9)
-    table.add_column("Chain", overflow="fold", min_width=7)
+    table.add_column("Status", overflow="fold", min_width=7)
     table.add_column("Cert", no_wrap=True)
     table.add_column("Days", justify="right", no_wrap=True)
     table.add_column("Issuer", overflow="fold", min_width=6, max_width=30)

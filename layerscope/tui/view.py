@@ -138,7 +138,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("address", "Address", None),
     ("cert", "Cert", 4),
     ("days", "Days", 4),
-    ("chain", "Chain", 11),
+    ("status", "Status", 13),
     ("tls", "TLS ms", 7),
     ("issuer", "Issuer", 24),
 )

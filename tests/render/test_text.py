@@ -95,8 +95,8 @@ def test_layers_table_shows_labels_status_days_and_issuer() -> None:
     assert "Test Issuing CA" in rows["192.0.2.1:443"]
     assert "1.3" in origin
     stale = rows["192.0.2.11:443"].split()
-    assert stale[:6] == ["CRIT", "edge", "192.0.2.11:443", "trusted", "B", "-2"]
-    assert "connect timeout" in rows["[2001:db8::12]:443"]
+    assert stale[:6] == ["CRIT", "edge", "192.0.2.11:443", "expired", "B", "-2"]
+    assert "timeout" in rows["[2001:db8::12]:443"]
 
 
 def test_chain_verdicts_are_spelled_out() -> None:
