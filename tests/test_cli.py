@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import pty
+import re
 import socket
 import subprocess
 import sys
@@ -196,5 +197,9 @@ def test_summary_is_one_line_for_cron(lab: Lab, capsys: pytest.CaptureFixture[st
     assert out.count("\n") == 1
     assert out.startswith("CRITICAL ")
     # the worst sites first, alphabetically: the first lab site needing attention is named
-    assert "aia-by-name.lab.test: incomplete_chain (3 layers)" in out
+    status, perf = out.rstrip("\n").split(" | ")
+    assert re.search(
+        r"; aia-by-name\.lab\.test: incomplete_chain \(\d of \d layers critical", status
+    )
+    assert perf.startswith("sites=") and "critical=" in perf
     assert code == 2

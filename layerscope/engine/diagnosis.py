@@ -10,6 +10,7 @@ from layerscope.diagnose.cdn import cdn_from_names
 from layerscope.diagnose.compare import Reference, choose_reference, compare_layers
 from layerscope.diagnose.headers import http_differs, http_findings
 from layerscope.diagnose.layer import Thresholds, analyse_layer, revocation_findings
+from layerscope.diagnose.rows import AGGREGATE_CODES
 from layerscope.explain import RemediationContext, remediation_for
 from layerscope.model import Discovery, Finding, Layer, Role
 from layerscope.model.names import bracketed
@@ -38,11 +39,16 @@ def diagnose_site(
     cdn = cdn_from_names(discovery.cname_chain) or _cdn_from_pages(layers)
     findings = _with_remediation(findings, layers, host, options, sni, cdn)
     order = {layer.address: i for i, layer in enumerate(layers)}
-    # worst first, then by layer; within that the order they were found in, which puts the
-    # cause first (the unparseable certificate before the gap it leaves, a rule before the
-    # fallback)
+    # worst first; the cause before the site-wide disagreement it makes (stale_edge before
+    # edges_disagree); then by layer; within that the order they were found in, which puts
+    # the cause first (the unparseable certificate before the gap it leaves, a rule before
+    # the fallback)
     findings.sort(
-        key=lambda f: (-f.severity, min((order.get(a, 99) for a in f.layers), default=-1))
+        key=lambda f: (
+            -f.severity,
+            f.code in AGGREGATE_CODES,
+            min((order.get(a, 99) for a in f.layers), default=-1),
+        )
     )
     return reference, findings, cdn
 

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from layerscope.diagnose.verdict import broken_line, verdict_words
 from layerscope.model import CertFacts, Report, Severity
 from layerscope.model.labels import label_name, leaf_labels
 
@@ -30,6 +31,7 @@ __all__ = [
     "sites_summary",
     "step_where",
     "verdict",
+    "worst_first",
 ]
 
 #: Colours (Rich/Textual colour names) given to labels in turn; chosen apart from the
@@ -56,13 +58,6 @@ def label_color(label: str) -> str:
 
 # --- short words shared by the text, Markdown and TUI renderers -------------------------
 
-_VERDICTS = {
-    Severity.OK: "no problems found",
-    Severity.INFO: "no problems, notes only",
-    Severity.WARNING: "works for most clients, needs attention",
-    Severity.CRITICAL: "clients get certificate errors",
-    Severity.UNKNOWN: "could not be checked",
-}
 
 _STEP_WHERE = {
     "origin": "Fix at the origin",
@@ -98,8 +93,9 @@ SEVERITY_COLORS: dict[Severity, str] = {
 
 
 def verdict(severity: Severity) -> str:
-    """Return what an overall severity means for users, in a few words."""
-    return _VERDICTS[severity]
+    """Return what a severity alone means for users, in a few words (a site's own verdict
+    is :func:`layerscope.diagnose.verdict.site_verdict`)."""
+    return verdict_words(severity)
 
 
 def rdn_value(name: str, attribute: str = "CN") -> str:
@@ -202,8 +198,17 @@ def layer_notes(report: Report) -> list[tuple[str, str]]:
     notes: list[tuple[str, str]] = []
     for layer in report.layers:
         name = f"{layer.role.value} {layer.label}"
-        if layer.probe.ok and layer.http is not None and layer.http.error is not None:
-            notes.append((name, f"HTTP: {layer.http.error.message}"))
+        http = layer.http
+        if layer.probe.ok and http is not None and http.error is not None:
+            notes.append((name, f"HTTP: {http.error.message}"))
+        elif layer.probe.ok and http is not None and http.truncated:
+            notes.append(
+                (
+                    name,
+                    f"HTTP: the page body was capped at {http.body_bytes:,} bytes; "
+                    "mixed content after that was not looked for",
+                )
+            )
         ocsp = layer.ocsp
         if ocsp is not None and ocsp.state.value in ("error", "unknown", "invalid"):
             notes.append((name, f"OCSP responder: {ocsp.message}"))
@@ -212,11 +217,13 @@ def layer_notes(report: Report) -> list[tuple[str, str]]:
 
 
 def summary_line(reports: Sequence[Report], limit: int = 5) -> str:
-    """One line for cron mail and monitoring: the worst verdict, counts, and the sites
-    that are not ok with their top finding, e.g.
-    ``CRITICAL 3 sites: 1 critical, 2 ok | a.example: expired (2 layers)``."""
+    """One line for cron mail and monitoring, a valid Nagios plugin line: the worst
+    verdict, counts, and the sites that are not ok with their worst finding and how many
+    of their layers are broken, then ``|`` and performance data, e.g.
+    ``CRITICAL 3 sites: 1 critical, 2 ok; a.example: stale_edge (1 of 4 layers critical)
+    | sites=3 critical=1 warning=0 unknown=0 ok=2``."""
     if not reports:
-        return "UNKNOWN 0 sites"
+        return "UNKNOWN 0 sites | sites=0"
     worst = max(r.severity for r in reports)
     bad = sorted(
         (r for r in reports if r.severity >= Severity.WARNING),
@@ -224,10 +231,10 @@ def summary_line(reports: Sequence[Report], limit: int = 5) -> str:
     )
     parts = []
     for report in bad[:limit]:
-        top = max(report.findings, key=lambda f: f.severity, default=None)
+        top = report.findings[0] if report.findings else None
         if top is not None:
-            n = len({a for f in report.findings if f.code == top.code for a in f.layers})
-            parts.append(f"{report.ascii_host}: {top.code} ({n} layer{'s' if n != 1 else ''})")
+            broken = broken_line(report)
+            parts.append(f"{report.ascii_host}: {top.code}" + (f" ({broken})" if broken else ""))
         elif report.error is not None:
             parts.append(f"{report.ascii_host}: {report.error.kind.value}")
         else:
@@ -235,5 +242,16 @@ def summary_line(reports: Sequence[Report], limit: int = 5) -> str:
             parts.append(f"{report.ascii_host}: {kind}")
     if len(bad) > limit:
         parts.append(f"+{len(bad) - limit} more")
-    line = f"{worst.label.upper()} {sites_summary(reports)}"
-    return line + (" | " + "; ".join(parts) if parts else "")
+    status = "; ".join([f"{worst.label.upper()} {sites_summary(reports)}", *parts])
+    counts = Counter(r.severity for r in reports)
+    perf = [f"sites={len(reports)}"] + [
+        f"{s.label}={counts[s]}"
+        for s in (Severity.CRITICAL, Severity.WARNING, Severity.UNKNOWN, Severity.INFO, Severity.OK)
+    ]
+    # "|" starts Nagios performance data: it never appears in the status text
+    return status.replace("|", "/") + " | " + " ".join(perf)
+
+
+def worst_first(reports: Sequence[Report]) -> list[Report]:
+    """Reports worst site first (ties keep the order given)."""
+    return sorted(reports, key=lambda r: -r.severity)

@@ -11,18 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from layerscope.diagnose.verdict import findings_line, layers_line, site_verdict
 from layerscope.model import Report
 from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
     SEVERITY_SHORT,
-    count_words,
     human_time,
     judged_at_other_time,
     layer_names,
     layer_notes,
     sites_summary,
     step_where,
-    verdict,
+    worst_first,
 )
 from layerscope.present.rows import LayerRow, layer_rows
 from layerscope.present.sanitize import md_escape, safe_text, summarize_list
@@ -65,12 +65,15 @@ def _layer_row(row: LayerRow) -> str:
 
 def _header(report: Report) -> str:
     severity = report.severity
+    words = site_verdict(report)
     lines = [
         f"## {md_escape(report.host)}:{report.port} — {severity.label.upper()}",
         "",
-        f"- **Verdict:** {severity.label} — {verdict(severity)} (exit code {severity.exit_code})",
+        f"- **Verdict:** {severity.label} — {words} (exit code {severity.exit_code})",
     ]
-    counts = count_words(f.severity for f in report.findings)
+    if report.layers:
+        lines.append(f"- **Layers:** {layers_line(report)}")
+    counts = findings_line(report)
     if counts:
         lines.append(f"- **Findings:** {counts}")
     if report.ascii_host != report.host:
@@ -180,5 +183,5 @@ def render_markdown(reports: Sequence[Report]) -> str:
         and the findings (worst first) with remediation and fenced commands.
     """
     blocks = ["# layerscope report", f"**{sites_summary(reports)}**"]
-    blocks.extend(_report(report) for report in reports)
+    blocks.extend(_report(report) for report in worst_first(reports))
     return "\n\n".join(blocks) + "\n"

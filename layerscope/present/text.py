@@ -17,12 +17,12 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from layerscope.diagnose.verdict import findings_line, layers_line, site_verdict
 from layerscope.model import Report, Severity
 from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
     SEVERITY_COLORS,
     SEVERITY_SHORT,
-    count_words,
     human_time,
     judged_at_other_time,
     label_color,
@@ -30,7 +30,7 @@ from layerscope.present.labels import (
     layer_notes,
     sites_summary,
     step_where,
-    verdict,
+    worst_first,
 )
 from layerscope.present.rows import LayerRow, layer_rows
 from layerscope.present.sanitize import safe_text, summarize_list
@@ -67,10 +67,12 @@ def _header(report: Report) -> RenderableType:
         title.append(")")
     title.append("  ")
     title.append(severity.label.upper(), style=f"bold {_sev_style(severity)}")
-    title.append(f" — {verdict(severity)}")
+    title.append(f" — {site_verdict(report)}")
 
     lines: list[Text] = [title]
-    counts = count_words(f.severity for f in report.findings)
+    if report.layers:
+        lines.append(_kv("Layers", Text(layers_line(report))))
+    counts = findings_line(report)
     if counts:
         lines.append(_kv("Findings", Text(counts)))
     if report.error is not None:
@@ -256,7 +258,10 @@ def render_text(reports: Sequence[Report], *, color: bool, width: int | None = N
         force_jupyter=False,
         force_interactive=False,
     )
-    for index, report in enumerate(reports):
+    if len(reports) > 1:  # several sites: the summary first, then the worst site first
+        console.print(Text(sites_summary(reports), style="bold"))
+        console.print()
+    for index, report in enumerate(worst_first(reports)):
         if index:
             console.print()
             console.rule(style="dim")

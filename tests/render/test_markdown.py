@@ -72,7 +72,10 @@ def test_document_has_a_heading_and_summary_and_a_section_per_site() -> None:
     assert text.startswith("# layerscope report\n\n**2 sites: 1 critical, 1 ok**\n")
     assert "## example.com:443 — CRITICAL" in text
     assert "## ok.example:443 — OK" in text
-    assert "- **Verdict:** critical — clients get certificate errors (exit code 2)" in text
+    assert (
+        "- **Verdict:** critical — clients get certificate errors; some layers cannot be reached"
+        " (exit code 2)"
+    ) in text
     assert text.endswith("\n") and not text.endswith("\n\n")
 
 

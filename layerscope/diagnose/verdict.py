@@ -1,0 +1,110 @@
+"""What a site's report says in one line: its verdict words and the layer counts.
+
+Decided once from the findings, shown by every view (text, Markdown, ``--summary`` and the
+inspector's header), so a verdict never contradicts the findings below it: a layer that
+does not answer is not "clients get certificate errors", nor is mixed content.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from layerscope.diagnose.rows import row_severity
+from layerscope.model import Finding, Report, Severity
+
+#: Findings about reaching a layer, not about its certificate.
+REACH_CODES = frozenset({"unreachable", "not_tls", "handshake_failed"})
+#: Findings about the page, not the certificate.
+PAGE_CODES = frozenset({"mixed_content", "csp_upgrade_insecure", "hsts_missing", "http_differs"})
+
+_CRITICAL_WORDS = {
+    "certificate": "clients get certificate errors",
+    "reach": "some layers cannot be reached",
+    "page": "browsers block parts of the page",
+}
+
+_WORDS = {
+    Severity.OK: "no problems found",
+    Severity.INFO: "no problems, notes only",
+    Severity.WARNING: "works for most clients, needs attention",
+    Severity.UNKNOWN: "could not be checked",
+}
+
+
+def _kind(finding: Finding) -> str:
+    if finding.code in REACH_CODES:
+        return "reach"
+    if finding.code in PAGE_CODES:
+        return "page"
+    return "certificate"
+
+
+def site_verdict(report: Report) -> str:
+    """The report's verdict in words: for a critical site, what its critical findings mean
+    for users (certificate errors, layers that cannot be reached, a page partly blocked),
+    in that order; otherwise what its severity means."""
+    severity = report.severity
+    if severity is not Severity.CRITICAL:
+        return _WORDS[severity]
+    kinds = {_kind(f) for f in report.findings if f.severity is Severity.CRITICAL}
+    if kinds == {"reach"} and all(
+        row_severity(report, ly) >= Severity.CRITICAL for ly in report.layers
+    ):
+        return "no layer can be reached"
+    words = [_CRITICAL_WORDS[k] for k in ("certificate", "reach", "page") if k in kinds]
+    return "; ".join(words) or _CRITICAL_WORDS["certificate"]
+
+
+def verdict_words(severity: Severity) -> str:
+    """What a severity alone means for users (for a count of sites, not one report)."""
+    return _WORDS.get(severity, _CRITICAL_WORDS["certificate"])
+
+
+def layer_counts(report: Report) -> Counter[Severity]:
+    """How many layers are at each row severity."""
+    return Counter(row_severity(report, layer) for layer in report.layers)
+
+
+def layers_line(report: Report) -> str:
+    """``4 layers: 1 critical, 3 ok``: the layers by row severity, worst first."""
+    counts = layer_counts(report)
+    total = sum(counts.values())
+    noun = "layer" if total == 1 else "layers"
+    parts = [f"{counts[s]:,} {s.label}" for s in sorted(counts, reverse=True)]
+    return f"{total:,} {noun}: {', '.join(parts)}" if parts else f"0 {noun}"
+
+
+def findings_line(report: Report) -> str:
+    """``3 findings: 1 critical, 2 warning`` ("" without findings)."""
+    counts = Counter(f.severity for f in report.findings)
+    total = sum(counts.values())
+    if not total:
+        return ""
+    noun = "finding" if total == 1 else "findings"
+    parts = [f"{counts[s]:,} {s.label}" for s in sorted(counts, reverse=True)]
+    return f"{total:,} {noun}: {', '.join(parts)}"
+
+
+def broken_line(report: Report) -> str:
+    """``2 of 4 layers critical, 1 warning``: the layers that are not fine ("" when none)."""
+    counts = layer_counts(report)
+    total = sum(counts.values())
+    bad = [s for s in (Severity.CRITICAL, Severity.WARNING) if counts[s]]
+    if not bad:
+        return ""
+    first, *rest = bad
+    noun = "layer" if total == 1 else "layers"
+    line = f"{counts[first]:,} of {total:,} {noun} {first.label}"
+    return line + "".join(f", {counts[s]:,} {s.label}" for s in rest)
+
+
+__all__ = [
+    "PAGE_CODES",
+    "REACH_CODES",
+    "broken_line",
+    "findings_line",
+    "layer_counts",
+    "layers_line",
+    "site_verdict",
+    "verdict_words",
+]
