@@ -63,3 +63,17 @@ def test_several_sites_print_the_summary_first_and_the_worst_site_first() -> Non
     first = text.splitlines()[0]
     assert first == "2 sites: 1 critical, 1 ok"
     assert text.index("example.com:443") < text.index("fine.example:443")
+
+
+def test_a_capped_page_body_is_noted_in_the_text_report() -> None:
+    """When the page body was cut at the cap, the text report says so for that layer."""
+    import dataclasses
+
+    from layerscope.model import HttpResult
+
+    report = make_report()
+    origin = report.layers[0]
+    page = HttpResult(origin.address, 443, status=200, body_bytes=2_097_152, truncated=True)
+    layers = (dataclasses.replace(origin, http=page), *report.layers[1:])
+    text = render_text([dataclasses.replace(report, layers=layers)], color=False, width=120)
+    assert "the page body was capped at 2,097,152 bytes" in text
