@@ -313,7 +313,31 @@ async def test_refused_connection_is_an_error_value() -> None:
     assert await fetcher.issuers(leaf) == []
     [(where, message)] = fetcher.errors
     assert where == url
-    assert message.startswith(f"AIA {url} could not be fetched: ")
+    assert message == (
+        f"AIA {url} could not be fetched: connection refused on port {port} (nothing listening)"
+    )
+
+
+async def test_body_without_content_length_is_refused_once_past_the_cap() -> None:
+    """A body that ends when the connection closes has no length to refuse by: the read
+    stops, and refuses, as soon as more than ``max_bytes`` has arrived."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"\x00" * 5000)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, ADDRESS, 0)
+    try:
+        url = f"http://{ADDRESS}:{server.sockets[0].getsockname()[1]}/endless.cer"
+        leaf = at_url(cf(pki.leaf([HOST], now=NOW, parent=None)), url)
+        fetcher = AiaFetcher(timeout=3, max_bytes=1000)
+        assert await fetcher.issuers(leaf) == []
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert fetcher.errors == [(url, f"AIA {url} is larger than 1000 bytes")]
 
 
 async def test_non_http_urls_are_skipped_with_a_reason(repo: Repository) -> None:

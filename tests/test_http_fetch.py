@@ -573,7 +573,7 @@ async def test_drip_feed_cannot_outlast_the_deadline(servers: Servers) -> None:
     assert elapsed < 3 + 2
     assert result.error is not None
     assert result.error.message.startswith("HTTP fetch timed out after 3s")
-    assert result.error.kind is http_module._HTTP_TIMEOUT
+    assert result.error.kind is ErrorKind.HTTP_TIMEOUT
     assert result.status == 200  # what was seen before the deadline is kept
     assert 1 <= result.body_bytes <= 3
 

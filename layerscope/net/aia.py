@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from layerscope.model import CertFacts
+from layerscope.net.capped import IDENTITY, BodyTooLarge, read_capped
+from layerscope.net.errors import download_failure
 from layerscope.x509.certs import CertificateError, facts, is_self_signed, issued_by
 
 if TYPE_CHECKING:
@@ -201,9 +203,9 @@ class AiaFetcher:
             raise _Failed(f"AIA {url} is not a valid URL") from exc
         if scheme not in ("http", "https"):
             raise _Failed(f"AIA {url} skipped: only http and https URLs are fetched")
-        import httpx
+        import httpx  # lazily: the ``check`` path must stay quick to start
 
-        from layerscope.net.pinned import PinnedTransport, UnresolvedHost
+        from layerscope.net.pinned import PinnedTransport
 
         try:
             async with asyncio.timeout(self.timeout):
@@ -218,36 +220,21 @@ class AiaFetcher:
                     return await self._get(client, url)
         except _Failed:
             raise
-        except UnresolvedHost as exc:
-            raise _Failed(f"AIA {url} could not be fetched: no address ({exc})") from exc
-        except TimeoutError as exc:
-            raise _Failed(f"AIA {url} timed out after {self.timeout:g}s") from exc
-        except httpx.InvalidURL as exc:
-            raise _Failed(f"AIA {url} is not a valid URL") from exc
-        except httpx.TooManyRedirects as exc:
-            raise _Failed(f"AIA {url} redirects too often") from exc
-        except httpx.TimeoutException as exc:
-            raise _Failed(f"AIA {url} timed out ({type(exc).__name__})") from exc
         except Exception as exc:  # httpx, OSError, h11...: all mean "no certificate here"
-            reason = str(exc) or type(exc).__name__
-            raise _Failed(f"AIA {url} could not be fetched: {reason}") from exc
+            message = download_failure(
+                exc, subject=f"AIA {url}", action="fetched", limit=self.timeout
+            )
+            raise _Failed(message) from exc
 
     async def _get(self, client: httpx.AsyncClient, url: str) -> bytes:
-        # identity only: a compressed body could expand far beyond max_bytes in one chunk
-        headers = {"Accept": _ACCEPT, "Accept-Encoding": "identity"}
-        too_large = f"AIA {url} is larger than {_size(self.max_bytes)}"
+        headers = {"Accept": _ACCEPT, **IDENTITY}
         async with client.stream("GET", url, headers=headers, follow_redirects=True) as resp:
             if resp.status_code != 200:
                 raise _Failed(f"AIA {url} returned {resp.status_code}")
-            declared = resp.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                raise _Failed(too_large)
-            body = bytearray()
-            async for chunk in resp.aiter_raw():
-                body += chunk
-                if len(body) > self.max_bytes:
-                    raise _Failed(too_large)
-            return bytes(body)
+            try:
+                return (await read_capped(resp, self.max_bytes, truncate=False)).data
+            except BodyTooLarge:
+                raise _Failed(f"AIA {url} is larger than {_size(self.max_bytes)}") from None
 
 
 def _issuer_in(

@@ -31,6 +31,7 @@ import dns.rrset
 from layerscope.model import Discovery, ErrorKind, ProbeError
 from layerscope.model.names import bracketed
 from layerscope.model.options import Endpoint
+from layerscope.net.errors import dns_failure, reason, resolver_setup_failure
 
 __all__ = ["SYSTEM_RESOLVER", "discover", "ecs_label", "parse_ecs", "resolver_label"]
 
@@ -142,7 +143,7 @@ async def discover(
     try:
         qname = dns.name.from_text(name)
     except (dns.exception.DNSException, ValueError) as exc:
-        message = f"{name!r} is not a valid DNS name ({_reason(exc)})"
+        message = f"{name!r} is not a valid DNS name ({reason(exc)})"
         return Discovery(name, resolvers=labels, errors=(*input_errors, _invalid(message)))
 
     results = await asyncio.gather(
@@ -184,12 +185,8 @@ async def _ask(
         if subnet is not None:
             option = dns.edns.ECSOption(str(subnet.network_address), subnet.prefixlen)
             resolver.use_edns(0, options=[option])
-    except dns.resolver.NoResolverConfiguration:
-        kind, detail = ErrorKind.DNS_ERROR, "no nameserver is configured in /etc/resolv.conf"
-    except ValueError:
-        kind, detail = ErrorKind.INVALID_INPUT, "a resolver must be given as an IP address"
-    except (dns.exception.DNSException, OSError) as exc:
-        kind, detail = ErrorKind.DNS_ERROR, _reason(exc)
+    except (ValueError, dns.exception.DNSException, OSError) as exc:
+        kind, detail = resolver_setup_failure(exc)
     else:
         return list(await asyncio.gather(*(_lookup(resolver, qname, t, timeout) for t in rdtypes)))
     return [_Lookup(t, kind=kind, detail=detail, setup=True) for t in rdtypes]
@@ -226,24 +223,10 @@ async def _lookup(
         # Backstop: dnspython honours its lifetime, this makes sure nothing outlives it.
         async with asyncio.timeout(timeout):
             answer = await resolver.resolve(qname, rdtype, search=False)
-    except dns.resolver.NXDOMAIN as exc:
-        responses = list(exc.kwargs.get("responses", {}).values())
-        cnames = _cnames(responses[0]) if responses else ()
-        return failed(ErrorKind.NXDOMAIN, cnames=cnames)
-    except dns.resolver.NoAnswer as exc:
-        response = exc.kwargs.get("response")
-        cnames = _cnames(response) if isinstance(response, dns.message.Message) else ()
-        return failed(ErrorKind.NO_ANSWER, cnames=cnames)
-    except (dns.exception.Timeout, TimeoutError):
-        return failed(ErrorKind.DNS_TIMEOUT)
-    except dns.resolver.NoNameservers as exc:
-        kind, detail = _nameserver_failure(exc)
-        return failed(kind, detail)
-    except dns.resolver.YXDOMAIN:
-        return failed(ErrorKind.DNS_ERROR, "the name is too long once expanded (YXDOMAIN)")
     except Exception as exc:
-        # Whatever a broken or hostile server makes dnspython raise, the report goes on.
-        return failed(ErrorKind.DNS_ERROR, f"unexpected failure ({_reason(exc)})")
+        # whatever a broken or hostile server makes dnspython raise, the report goes on
+        kind, detail = dns_failure(exc)
+        return failed(kind, detail, _negative_cnames(exc))
     addresses = tuple(_addresses(answer.rrset))
     cnames = tuple(_target(rrset) for rrset in answer.chaining_result.cnames)
     elapsed = (time.monotonic() - started) * 1000
@@ -271,6 +254,17 @@ def _target(rrset: dns.rrset.RRset) -> str:
     return str(rrset.name.to_text(omit_final_dot=True))
 
 
+def _negative_cnames(exc: Exception) -> tuple[str, ...]:
+    """The CNAME chain of an NXDOMAIN or NODATA answer, so a dangling chain is reported."""
+    if isinstance(exc, dns.resolver.NXDOMAIN):
+        responses = list(exc.kwargs.get("responses", {}).values())
+        return _cnames(responses[0]) if responses else ()
+    if isinstance(exc, dns.resolver.NoAnswer):
+        response = exc.kwargs.get("response")
+        return _cnames(response) if isinstance(response, dns.message.Message) else ()
+    return ()
+
+
 def _cnames(response: dns.message.Message) -> tuple[str, ...]:
     """CNAME targets of a negative response, so a dangling chain is still reported."""
     if not isinstance(response, dns.message.QueryMessage):
@@ -282,42 +276,9 @@ def _cnames(response: dns.message.Message) -> tuple[str, ...]:
     return tuple(_target(rrset) for rrset in chaining.cnames)
 
 
-def _nameserver_failure(exc: dns.resolver.NoNameservers) -> tuple[ErrorKind, str]:
-    """Why every nameserver failed, from the errors dnspython collected."""
-    causes = [error[3] for error in exc.kwargs.get("errors", [])]
-    if "SERVFAIL" in causes:
-        return ErrorKind.SERVFAIL, ""
-    for cause in reversed(causes):
-        if isinstance(cause, str):
-            return ErrorKind.DNS_ERROR, f"the resolver answered {cause}"
-        if isinstance(cause, dns.message.ChainTooLong):
-            return ErrorKind.DNS_ERROR, "CNAME chain too long or looping"
-        if isinstance(cause, dns.message.AnswerForNXDOMAIN):
-            return ErrorKind.DNS_ERROR, "inconsistent answer (NXDOMAIN with records)"
-        if isinstance(cause, dns.message.Truncated):
-            return ErrorKind.DNS_ERROR, "answer truncated even over TCP"
-        if isinstance(cause, EOFError):
-            return ErrorKind.DNS_ERROR, "connection closed before the answer"
-        if isinstance(cause, OSError):
-            return ErrorKind.DNS_ERROR, f"network error ({_reason(cause)})"
-        if isinstance(cause, dns.exception.Timeout):
-            continue
-        if isinstance(cause, Exception):
-            return ErrorKind.DNS_ERROR, f"malformed answer ({_reason(cause)})"
-    if causes:
-        return ErrorKind.DNS_TIMEOUT, ""
-    return ErrorKind.DNS_ERROR, "no usable nameserver"
-
-
 def _invalid(message: str) -> ProbeError:
     """A failure caused by the caller's input rather than by DNS."""
     return ProbeError(ErrorKind.INVALID_INPUT, message)
-
-
-def _reason(exc: BaseException) -> str:
-    """A short, single-line description of an exception."""
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 def _errors(name: str, label: str, lookups: list[_Lookup], timeout: float) -> list[ProbeError]:

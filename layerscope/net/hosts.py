@@ -18,6 +18,7 @@ from layerscope.model import Discovery
 from layerscope.model.names import is_ip
 from layerscope.model.options import Endpoint
 from layerscope.net.discovery import discover
+from layerscope.net.errors import reason
 
 DiscoverFn = Callable[..., Awaitable[Discovery]]
 
@@ -84,7 +85,7 @@ class ResolverLookup:
                 name, self.resolvers, family=self._family, timeout=self._timeout
             )
         except Exception as exc:  # an injected client that raises is still a value
-            return Resolution(name, error=f"{name}: lookup failed ({exc or type(exc).__name__})")
+            return Resolution(name, error=f"{name}: lookup failed ({reason(exc)})")
         if found.unique_addresses:
             return Resolution(name, found.unique_addresses)
         why = "; ".join(e.message for e in found.errors) or f"{name}: no address"

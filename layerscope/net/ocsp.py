@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 from layerscope.model import CertFacts, OcspResult, OcspState
+from layerscope.net.capped import IDENTITY, BodyTooLarge, read_capped
+from layerscope.net.errors import download_failure, reason
 from layerscope.x509.certs import load
 from layerscope.x509.ocsp import Unusable, judge_response
 
@@ -34,27 +36,21 @@ def _error(url: str, message: str) -> OcspResult:
 
 
 async def _post(client: httpx.AsyncClient, url: str, body: bytes, max_bytes: int) -> bytes:
-    # identity only: a compressed body could expand far beyond max_bytes in one chunk
     headers = {
         "Content-Type": "application/ocsp-request",
         "Accept": "application/ocsp-response",
-        "Accept-Encoding": "identity",
+        **IDENTITY,
     }
-    too_large = f"the OCSP responder {url} sent more than the {max_bytes} bytes accepted"
     async with client.stream(
         "POST", url, content=body, headers=headers, follow_redirects=False
     ) as response:
         if response.status_code != 200:
             raise _Failed(f"the OCSP responder {url} answered HTTP {response.status_code}")
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
-            raise _Failed(too_large)
-        data = bytearray()
-        async for chunk in response.aiter_raw():
-            data.extend(chunk)
-            if len(data) > max_bytes:
-                raise _Failed(too_large)
-        return bytes(data)
+        try:
+            return (await read_capped(response, max_bytes, truncate=False)).data
+        except BodyTooLarge:
+            too_large = f"the OCSP responder {url} sent more than the {max_bytes} bytes accepted"
+            raise _Failed(too_large) from None
 
 
 async def _exchange(
@@ -69,7 +65,7 @@ async def _exchange(
     """POST ``body`` to ``url`` within ``timeout``; raises :class:`_Failed` with the reason."""
     import httpx  # lazily: the ``check`` path must stay quick to start
 
-    from layerscope.net.pinned import PinnedTransport, UnresolvedHost
+    from layerscope.net.pinned import PinnedTransport
 
     try:
         async with asyncio.timeout(timeout):
@@ -82,14 +78,10 @@ async def _exchange(
                 return await _post(own, url, body, max_bytes)
     except _Failed:
         raise
-    except UnresolvedHost as exc:
-        raise _Failed(f"the OCSP responder {url} could not be asked: no address ({exc})") from exc
-    except (TimeoutError, httpx.TimeoutException) as exc:
-        raise _Failed(f"the OCSP responder {url} did not answer within {timeout:g}s") from exc
-    except httpx.ConnectError as exc:
-        raise _Failed(f"could not connect to the OCSP responder {url}: {_reason(exc)}") from exc
     except Exception as exc:  # httpx, OSError, h11...: all mean "no answer from there"
-        raise _Failed(f"the OCSP responder {url} could not be asked: {_reason(exc)}") from exc
+        subject = f"the OCSP responder {url}"
+        message = download_failure(exc, subject=subject, action="asked", limit=timeout)
+        raise _Failed(message) from exc
 
 
 async def query_responder(
@@ -139,16 +131,12 @@ async def query_responder(
     except _Failed as exc:
         return _error(url, str(exc))
     except Exception as exc:  # a hostile certificate or response must not abort a report
-        return _error(url, f"the OCSP responder {url} could not be asked: {_reason(exc)}")
+        return _error(url, f"the OCSP responder {url} could not be asked: {reason(exc)}")
     if isinstance(verdict, Unusable):
         if verdict.unparsable:
             return _error(url, f"the OCSP responder {url} did not answer with an OCSP response")
         return _error(url, verdict.message)
     return verdict
-
-
-def _reason(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
 
 
 class OcspChecker:

@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import ipaddress
-import ssl
 import time
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +26,8 @@ import httpx
 
 from layerscope.model import ErrorKind, HttpResult, ProbeError
 from layerscope.model.names import bracketed
+from layerscope.net.capped import decodable, read_capped
+from layerscope.net.errors import Failure, Phase, client_limit, http_failure, timed_out
 from layerscope.net.page_scan import PageScan, csp_upgrades, scan_page
 
 __all__ = ["REDIRECT_STATUSES", "USER_AGENT", "fetch_page"]
@@ -39,20 +38,15 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = "layerscope/0.1 (TLS layer inspection)"
 """User-Agent sent with every request."""
 
-# model.py has no HTTP-specific error kinds yet: these are the nearest existing ones
-_HTTP_TIMEOUT = ErrorKind.HTTP_TIMEOUT  # TLS was up, the HTTP answer did not finish
-_HTTP_INVALID = ErrorKind.HTTP_PROTOCOL  # not valid HTTP/1.1
-
 _HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml"})
 _SCAN_INLINE = 64 * 1024  # bigger pages are scanned on a worker thread
-_NOT_TLS_REASONS = ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG")
 
 
 @dataclass
 class _Progress:
     """What the fetch has seen so far, kept when a deadline or an error cuts it short."""
 
-    phase: str = "connect"  # connect -> tls -> http
+    phase: Phase = "connect"  # connect -> tls -> http
     status: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
     redirects: list[tuple[int, str]] = field(default_factory=list)
@@ -71,6 +65,10 @@ class _Progress:
         elif event == "connection.start_tls.complete":
             self.phase = "http"
             self.handshaking = None
+
+    def read(self, size: int) -> None:
+        """Note the body bytes kept so far (a deadline reports how far the body got)."""
+        self.body_bytes = size
 
     async def release(self) -> None:
         """Close a TCP stream left behind by a handshake cut short."""
@@ -159,9 +157,9 @@ async def fetch_page(
             ErrorKind.TOO_MANY_REDIRECTS, f"too many redirects (more than {max_redirects})"
         )
     except httpx.TimeoutException as exc:
-        return failed(*_timed_out(progress, _client_timeout(exc, session)))
+        return failed(*_timed_out(progress, client_limit(exc)))
     except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
-        return failed(*_classify(exc, progress.phase, port))
+        return failed(*http_failure(exc, progress.phase, address=address, port=port))
     finally:
         await progress.release()
         if own:
@@ -250,7 +248,7 @@ async def _fetch(
         "Host": _authority(host, port),
         "User-Agent": USER_AGENT,
         "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
-        # only what _Body can decode within the cap (no brotli, no zstd)
+        # only what read_capped can decode within the cap (no brotli, no zstd)
         "Accept-Encoding": "gzip, deflate",
     }
     extensions = {"sni_hostname": host, "trace": progress.trace}
@@ -275,16 +273,18 @@ async def _fetch(
                     raise _TooManyRedirects
                 current = target
                 continue
-            body, truncated = await _read_body(response, max_body, progress)
-            content_type = (_first(progress.headers, "content-type") or "").split(";")[0]
             encoding = (_first(progress.headers, "content-encoding") or "").strip().lower()
+            body = await read_capped(
+                response, max_body, truncate=True, encoding=encoding, progress=progress.read
+            )
+            content_type = (_first(progress.headers, "content-type") or "").split(";")[0]
             return _Page(
                 progress.status,
                 progress.headers,
-                body,
-                truncated,
+                body.data,
+                body.truncated,
                 False,
-                content_type.strip().lower() in _HTML_TYPES and _decodable(encoding),
+                content_type.strip().lower() in _HTML_TYPES and decodable(encoding),
                 response.charset_encoding or "utf-8",
             )
         finally:
@@ -323,62 +323,6 @@ def _on_site(location: str, host: str, port: int, current: str) -> str | None:
     return f"{next_path}?{target.query}" if target.query else next_path
 
 
-def _decodable(encoding: str) -> bool:
-    return encoding in ("", "identity", "gzip", "x-gzip", "deflate")
-
-
-class _Body:
-    """Decodes a body (identity, gzip or deflate) without ever producing more than a cap."""
-
-    def __init__(self, encoding: str, cap: int) -> None:
-        self._cap = cap
-        self._encoding = encoding
-        self._decoder: Any = None
-        if encoding in ("gzip", "x-gzip"):
-            self._decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            self._decoder = zlib.decompressobj()
-        self._first = True
-        self.parts: list[bytes] = []
-        self.size = 0
-        self.truncated = False
-
-    def add(self, chunk: bytes) -> bool:
-        """Take one network chunk; False once the cap is passed or the data is corrupt."""
-        room = self._cap - self.size
-        if self._decoder is None:
-            data = chunk
-        else:
-            try:
-                # one byte more than there is room for tells "longer than the cap"
-                data = self._decoder.decompress(chunk, room + 1)
-            except zlib.error:
-                if not (self._first and self._encoding == "deflate"):
-                    return False  # corrupt from here on: keep what decoded cleanly
-                # some servers send raw deflate without the zlib wrapper
-                self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)
-                self._first = False
-                return self.add(chunk)
-        self._first = False
-        if len(data) > room:
-            data = data[:room]
-            self.truncated = True
-        self.parts.append(data)
-        self.size += len(data)
-        return not self.truncated
-
-
-async def _read_body(response: httpx.Response, cap: int, progress: _Progress) -> tuple[bytes, bool]:
-    encoding = (_first(progress.headers, "content-encoding") or "").strip().lower()
-    body = _Body(encoding if _decodable(encoding) else "", cap)
-    async for chunk in response.aiter_raw():
-        more = body.add(chunk)
-        progress.body_bytes = body.size
-        if not more:
-            break
-    return b"".join(body.parts), body.truncated
-
-
 def _decode(body: bytes, charset: str) -> str:
     try:
         return body.decode(charset, errors="replace")
@@ -386,81 +330,5 @@ def _decode(body: bytes, charset: str) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-def _timed_out(progress: _Progress, limit: str) -> tuple[ErrorKind, str]:
-    if progress.phase == "connect":
-        message = f"no TCP connection within {limit} (filtered or host down)"
-        return ErrorKind.CONNECT_TIMEOUT, message
-    if progress.phase == "tls":
-        return (
-            ErrorKind.HANDSHAKE_TIMEOUT,
-            f"TCP connected but the TLS handshake did not finish within {limit}",
-        )
-    if progress.status is None:
-        what = "no HTTP response headers"
-    else:
-        what = f"status {progress.status}, body still arriving after {progress.body_bytes} bytes"
-    return _HTTP_TIMEOUT, f"HTTP fetch timed out after {limit} ({what})"
-
-
-def _client_timeout(exc: httpx.TimeoutException, client: httpx.AsyncClient) -> str:
-    if isinstance(exc, httpx.PoolTimeout):
-        return "the client's pool timeout"
-    seconds = client.timeout.connect if isinstance(exc, httpx.ConnectTimeout) else None
-    if isinstance(exc, httpx.ReadTimeout):
-        seconds = client.timeout.read
-    if isinstance(exc, httpx.WriteTimeout):
-        seconds = client.timeout.write
-    return f"{seconds:g}s" if seconds is not None else "the client's timeout"
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen and len(seen) < 10:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-def _classify(exc: BaseException, phase: str, port: int) -> tuple[ErrorKind, str]:
-    """A named error for an exception from httpx; never quotes the peer's bytes."""
-    where = {"connect": "while connecting", "tls": "during the TLS handshake"}.get(
-        phase, "during the HTTP exchange"
-    )
-    for cause in _causes(exc):
-        if isinstance(cause, ssl.SSLError):
-            return _classify_ssl(cause, where)
-        if isinstance(cause, OSError) and cause.errno is not None:
-            if cause.errno == errno.ECONNREFUSED:
-                return ErrorKind.REFUSED, f"connection refused on port {port} (nothing listening)"
-            if cause.errno in (errno.ECONNRESET, errno.EPIPE):
-                return ErrorKind.RESET, f"the connection was reset {where}"
-            if cause.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
-                return ErrorKind.NO_ROUTE, "no route to the layer's address"
-    if isinstance(exc, httpx.LocalProtocolError | httpx.InvalidURL | ValueError):
-        return ErrorKind.INVALID_INPUT, "the request could not be built from the given site"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        # h11's own wording tells a premature close from bad bytes (which it quotes: the
-        # message is looked at, never shown)
-        lowered = str(exc).lower()
-        if "disconnected" in lowered or "peer closed" in lowered:
-            return ErrorKind.PEER_CLOSED, "the server closed the connection before the answer ended"
-        return _HTTP_INVALID, "the server's answer is not valid HTTP/1.1"
-    if phase == "tls" or isinstance(exc, httpx.ReadError | httpx.WriteError):
-        # EOF in the handshake or mid-answer (anyio reports it without an OSError)
-        return ErrorKind.PEER_CLOSED, f"the server closed the connection {where}"
-    return _HTTP_INVALID, f"HTTP fetch failed {where} ({type(exc).__name__})"
-
-
-def _classify_ssl(exc: ssl.SSLError, where: str) -> tuple[ErrorKind, str]:
-    reason = str(getattr(exc, "reason", None) or "")
-    readable = reason.replace("_", " ").lower() or type(exc).__name__
-    if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
-        return ErrorKind.PEER_CLOSED, f"the server closed the connection {where}"
-    if reason in _NOT_TLS_REASONS:
-        return ErrorKind.NOT_TLS, f"the port answered with something that is not TLS ({readable})"
-    if reason == "EXCESSIVE_MESSAGE_SIZE":
-        return ErrorKind.MESSAGE_TOO_LARGE, "a TLS message from the server was too large"
-    if "ALERT" in reason:
-        return ErrorKind.TLS_ALERT, f"the server refused the handshake: {readable}"
-    return ErrorKind.TLS_ERROR, f"TLS failed {where}: {readable}"
+def _timed_out(progress: _Progress, limit: str) -> Failure:
+    return timed_out(progress.phase, limit, status=progress.status, body=progress.body_bytes)

@@ -16,6 +16,7 @@ import ssl
 
 import httpx
 
+from layerscope.net.errors import UnresolvedHost
 from layerscope.net.hosts import HostLookup
 
 
@@ -24,10 +25,6 @@ def _tls_context() -> ssl.SSLContext:
     """One verifying client context for every pinned transport of the process (loading the
     CA bundle takes ~50 ms: once, not per download)."""
     return httpx.create_ssl_context()
-
-
-class UnresolvedHost(Exception):
-    """The host of a request has no address from the resolvers; the message says why."""
 
 
 class PinnedTransport(httpx.AsyncBaseTransport):

@@ -10,7 +10,6 @@ self-signed and weak certificates; the analysis judges them.
 from __future__ import annotations
 
 import asyncio
-import errno
 import functools
 import hashlib
 import time
@@ -19,7 +18,16 @@ from typing import Any
 
 from OpenSSL import SSL, crypto
 
-from layerscope.model import CertFacts, ErrorKind, ProbeError, ProbeResult, UnparsedCert
+from layerscope.model import CertFacts, ProbeError, ProbeResult, UnparsedCert
+from layerscope.net.errors import (
+    Failure,
+    Phase,
+    connect_failure,
+    first_bytes_failure,
+    openssl_failure,
+    peer_closed,
+    timed_out,
+)
 from layerscope.x509.certs import CertificateError, facts
 
 Connector = Callable[[str, int], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
@@ -67,35 +75,6 @@ def _flush(conn: SSL.Connection, writer: asyncio.StreamWriter) -> None:
         writer.write(data)
 
 
-def _reasons(exc: SSL.Error) -> str:
-    parts: list[str] = []
-    for item in exc.args[0] if exc.args and isinstance(exc.args[0], list) else []:
-        if isinstance(item, tuple) and item:
-            parts.append(str(item[-1]))
-    return "; ".join(p for p in parts if p) or (str(exc) or type(exc).__name__)
-
-
-def _classify_tls(exc: SSL.Error, first: bytes) -> tuple[ErrorKind, str]:
-    if first.startswith(b"HTTP/"):
-        return ErrorKind.PLAIN_HTTP, "the port answered in plain HTTP, not TLS (an HTTP vhost?)"
-    if first and first[0] not in (0x15, 0x16):
-        # never echo the peer's bytes: say what it is, not what it sent
-        return ErrorKind.NOT_TLS, "the port answered with bytes that are not TLS (protocol error)"
-    reason = _reasons(exc)
-    lowered = reason.lower()
-    if "excessive message size" in lowered:
-        return (
-            ErrorKind.MESSAGE_TOO_LARGE,
-            "certificate message too large: the server sent more than OpenSSL clients "
-            "accept (about 100 KiB)",
-        )
-    if "alert" in lowered:
-        return ErrorKind.TLS_ALERT, f"the server refused the handshake: {reason}"
-    if "wrong version number" in lowered or "packet length too long" in lowered:
-        return ErrorKind.NOT_TLS, f"the answer is not TLS ({reason})"
-    return ErrorKind.TLS_ERROR, f"TLS handshake failed: {reason}"
-
-
 def _served_chain(
     conn: SSL.Connection,
 ) -> tuple[tuple[CertFacts, ...], tuple[UnparsedCert, ...]]:
@@ -131,8 +110,9 @@ def split_served(
 
 
 def _fail(
-    address: str, port: int, sni: str | None, kind: ErrorKind, message: str, started: float
+    address: str, port: int, sni: str | None, failure: Failure, started: float
 ) -> ProbeResult:
+    kind, message = failure
     elapsed = (time.perf_counter() - started) * 1000
     return ProbeResult(address, port, sni, error=ProbeError(kind, message, round(elapsed, 1)))
 
@@ -184,72 +164,18 @@ async def probe(
             protocol = conn.get_protocol_version_name() or ""
             cipher = conn.get_cipher_name() or ""
     except TimeoutError:
-        if not connected:
-            return _fail(
-                address,
-                port,
-                sni,
-                ErrorKind.CONNECT_TIMEOUT,
-                f"no TCP connection within {timeout:g}s (filtered or host down)",
-                started,
-            )
-        return _fail(
-            address,
-            port,
-            sni,
-            ErrorKind.HANDSHAKE_TIMEOUT,
-            f"TCP connected but the TLS handshake did not finish within {timeout:g}s",
-            started,
-        )
+        failure = timed_out("tls" if connected else "connect", f"{timeout:g}s")
+        return _fail(address, port, sni, failure, started)
     except _PeerClosed:
-        if first:
-            kind, message = _classify_tls(SSL.Error([]), bytes(first))
-            if kind in (ErrorKind.PLAIN_HTTP, ErrorKind.NOT_TLS):
-                return _fail(address, port, sni, kind, message, started)
-        return _fail(
-            address,
-            port,
-            sni,
-            ErrorKind.PEER_CLOSED,
-            "the server closed the connection during the TLS handshake",
-            started,
-        )
+        # what the peer sent before closing may say why (plain HTTP, another protocol)
+        failure = first_bytes_failure(bytes(first)) or peer_closed("tls")
+        return _fail(address, port, sni, failure, started)
     except SSL.Error as exc:
-        kind, message = _classify_tls(exc, bytes(first))
-        return _fail(address, port, sni, kind, message, started)
-    except ConnectionRefusedError:
-        return _fail(
-            address,
-            port,
-            sni,
-            ErrorKind.REFUSED,
-            f"connection refused on port {port} (nothing listening)",
-            started,
-        )
-    except ConnectionResetError:
-        kind = ErrorKind.RESET
-        phase = "during the TLS handshake" if connected else "while connecting"
-        return _fail(address, port, sni, kind, f"connection reset {phase}", started)
+        return _fail(address, port, sni, openssl_failure(exc, bytes(first)), started)
     except OSError as exc:
-        if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
-            return _fail(address, port, sni, ErrorKind.NO_ROUTE, f"no route to {address}", started)
-        if exc.errno == errno.EINVAL or isinstance(exc, UnicodeError):
-            return _fail(
-                address,
-                port,
-                sni,
-                ErrorKind.INVALID_INPUT,
-                f"invalid address {address!r}",
-                started,
-            )
-        return _fail(
-            address,
-            port,
-            sni,
-            ErrorKind.REFUSED,
-            f"could not connect: {exc.strerror or type(exc).__name__}",
-            started,
-        )
+        phase: Phase = "tls" if connected else "connect"
+        failure = connect_failure(exc, address=address, port=port, phase=phase)
+        return _fail(address, port, sni, failure, started)
     finally:
         if writer is not None:
             writer.close()
