@@ -14,6 +14,7 @@ from layerscope.explain import (
 )
 from layerscope.model import Remediation
 from layerscope.model.codes import CODES, codes_of_scope
+from layerscope.model.evidence import SHAPES, shape_keys
 
 # Every code of the catalogue (layerscope/model/codes.py, docs/findings.md): the JSON contract.
 PER_LAYER_CODES = codes_of_scope("layer")
@@ -309,63 +310,33 @@ def test_shell_live_text_drops_only_single_quoted_text() -> None:
     assert "rm -rf" not in shell_live_text("""echo 'a'"'"'b' '; rm -rf ~'""")
 
 
+# Every key an evidence shape declares: the only keys a remediation can read (mypy rejects
+# a read of any other key through the shapes).
+SHAPE_KEYS = sorted(
+    {key for shape in SHAPES.values() for part in shape_keys(shape) for key in part}
+)
+
+
 def hostile_evidence() -> dict[str, Any]:
-    """Evidence with hostile strings in every key a remediation may read."""
-    keys = (
-        "missing",
-        "missing_issuer",
-        "names",
-        "sans",
-        "missing_names",
-        "reference_names",
-        "expected_names",
-        "expected_issuer",
-        "issuer",
-        "root",
-        "reason",
-        "alert",
-        "message",
-        "error",
-        "kind",
-        "error_kind",
-        "not_after",
-        "not_before",
-        "days_left",
-        "stores",
-        "alt_store",
-        "store",
-        "unrelated",
-        "certificates",
-        "subject",
-        "certificate",
-        "intermediate",
-        "signature_algorithm",
-        "algorithm",
-        "key_type",
-        "key_bits",
-        "urls",
-        "resources",
-        "items",
-        "statuses",
-        "status",
-        "hsts",
-        "differences",
-        "older_by",
-        "age",
-        "older_days",
-        "ca_issuers",
-        "aia_urls",
-        "aia",
-        "reference_sha256",
-        "served_sha256",
-        "extra_ca_files",
-    )
+    """Evidence with hostile strings in every key a remediation may read, nested values in
+    the shapes the deciders write."""
+    keys = SHAPE_KEYS
     ev: dict[str, Any] = {key: list(HOSTILE) for key in keys}
     ev["reference_sha256"] = HOSTILE[1]
     ev["served_sha256"] = HOSTILE[3]
     ev["ca_issuers"] = ["http://x/$(reboot)", "http://x/;rm -rf ~"]
     # The nested shapes analyse.py and compare.py produce, with hostile strings inside.
-    certs = [{"subject": h, "sha256": h, "source": f"AIA {h}", "key_type": h} for h in HOSTILE]
+    certs = [
+        {
+            "subject": h,
+            "sha256": h,
+            "source": f"AIA {h}",
+            "key_type": h,
+            "key_bits": h,
+            "signature_algorithm": h,
+        }
+        for h in HOSTILE
+    ]
     for key in ("found", "certificates", "unrelated", "intermediates", "reference_intermediates"):
         ev[key] = certs
     for key in ("served", "reference", "edge", "origin"):
@@ -374,18 +345,30 @@ def hostile_evidence() -> dict[str, Any]:
     ev["default_names"] = ev["expected_order"] = list(HOSTILE)
     ev["reference_spki_sha256"] = HOSTILE[2]
     ev["older_by_days"] = HOSTILE[0]
+    ev["urls"] = [{"element": h, "attribute": h, "url": h, "active": True} for h in HOSTILE]
+    ev["layers"] = [{"address": h, "status": h, "hsts": h, "spki_sha256": h} for h in HOSTILE]
+    ev["differences"] = ["status", "hsts"]
     return ev
 
 
+def hostile_scalars() -> dict[str, Any]:
+    """Evidence with one hostile string (not a list) in every key a remediation may read."""
+    return {key: HOSTILE[i % len(HOSTILE)] for i, key in enumerate(SHAPE_KEYS)}
+
+
+HOSTILE_FORMS = {"lists": hostile_evidence, "strings": hostile_scalars}
+
+
+@pytest.mark.parametrize("form", sorted(HOSTILE_FORMS))
 @pytest.mark.parametrize("code", [*ALL_CODES, "no_such_code"])
 @pytest.mark.parametrize("role", ["edge", "origin", ""])
-def test_hostile_evidence_never_reaches_a_command_unquoted(code: str, role: str) -> None:
+def test_hostile_evidence_never_reaches_a_command_unquoted(code: str, role: str, form: str) -> None:
     """Hostile evidence values appear in commands only shell-quoted, never raw."""
     rem = remediation_for(
         code,
         ctx(
             role=role,
-            evidence=hostile_evidence(),
+            evidence=HOSTILE_FORMS[form](),
             cdn="Cloudflare",
             extra_ca_files=("/tmp/ca; rm -rf ~.pem",),
         ),
@@ -397,10 +380,13 @@ def test_hostile_evidence_never_reaches_a_command_unquoted(code: str, role: str)
         assert "\x1b" not in cmd and "\x07" not in cmd and "\n" not in cmd
 
 
+@pytest.mark.parametrize("form", sorted(HOSTILE_FORMS))
 @pytest.mark.parametrize("code", ALL_CODES)
-def test_hostile_evidence_control_characters_are_made_visible_in_texts(code: str) -> None:
+def test_hostile_evidence_control_characters_are_made_visible_in_texts(
+    code: str, form: str
+) -> None:
     """ESC and BEL from certificates are escaped in texts, not passed through."""
-    rem = remediation_for(code, ctx(role="", evidence=hostile_evidence()))
+    rem = remediation_for(code, ctx(role="", evidence=HOSTILE_FORMS[form]()))
     for text in texts(rem):
         assert "\x1b" not in text and "\x07" not in text and "\n" not in text
 
@@ -619,3 +605,67 @@ def test_dns_only_azure_service_gets_generic_edge_advice() -> None:
     everything = " ".join(texts(rem) + commands(rem))
     assert "Azure Traffic Manager" in everything
     assert "az afd" not in everything
+
+
+# --------------------------------------------------------------------------- facts the deciders
+# write and remediation reads (issue #10: some were read under keys no decider wrote)
+
+
+def test_ocsp_staple_invalid_says_why_the_staple_is_unusable() -> None:
+    """The staple's problem (evidence ``message``) is in the meaning."""
+    message = "the stapled OCSP response expired: its nextUpdate 2026-11-30 is before now"
+    rem = remediation_for("ocsp_staple_invalid", ctx(evidence={"message": message}))
+    assert rem.meaning == (
+        f"The stapled OCSP response is for another certificate, expired, or unparsable ({message})."
+    )
+
+
+def test_http_differs_lists_which_layers_answer_what() -> None:
+    """For each field that differs (evidence ``differences``), the values and the layers
+    that answer them (evidence ``layers``)."""
+    layers = [
+        {"address": "192.0.2.1", "status": 200, "hsts": "max-age=300"},
+        {"address": "192.0.2.2", "status": 200, "hsts": ""},
+        {"address": "192.0.2.3", "status": 301, "hsts": "max-age=300"},
+    ]
+    rem = remediation_for(
+        "http_differs",
+        ctx(role="", evidence={"layers": layers, "differences": ["status", "hsts"]}),
+    )
+    assert rem.meaning == (
+        "Layers answer with different HTTP status codes or HSTS policies (status 200 on "
+        "192.0.2.1, 192.0.2.2 vs 301 on 192.0.2.3; HSTS max-age=300 on 192.0.2.1, 192.0.2.3 "
+        "vs none on 192.0.2.2)."
+    )
+    only_hsts = remediation_for(
+        "http_differs", ctx(role="", evidence={"layers": layers, "differences": ["hsts"]})
+    )
+    assert "status 200" not in only_hsts.meaning and "none on 192.0.2.2" in only_hsts.meaning
+
+
+def test_incomplete_chain_downloads_from_the_leafs_ca_issuers_url() -> None:
+    """Found on another layer (or nowhere), the intermediate is still downloaded from the
+    caIssuers URL of the certificate that needs it (evidence ``ca_issuers``)."""
+    url = "http://ca.example/issuing.der"
+    found = [{"subject": "CN=Sub CA", "sha256": "ab" * 32, "source": "served by 192.0.2.2:443"}]
+    rem = remediation_for(
+        "incomplete_chain",
+        ctx(
+            role="origin", evidence={"missing": ["CN=Sub CA"], "found": found, "ca_issuers": [url]}
+        ),
+    )
+    assert f"curl -sf -o intermediate.der {url}" in commands(rem)
+    bare = remediation_for(
+        "incomplete_chain", ctx(role="origin", evidence={"missing": ["CN=Sub CA"], "found": found})
+    )
+    assert not any(c.startswith("curl") for c in commands(bare))
+    assert any("-ext authorityInfoAccess" in c for c in commands(bare))
+
+
+@pytest.mark.parametrize("code", ["unreachable", "handshake_failed"])
+def test_connection_findings_quote_the_probe_message(code: str) -> None:
+    """The probe's message (evidence ``message``, which names a TLS alert) is in the text."""
+    message = "the server refused the handshake: tlsv1 alert unrecognized name"
+    evidence = {"error_kind": "tls_alert", "message": message, "elapsed_ms": 3.0}
+    rem = remediation_for(code, ctx(evidence=evidence))
+    assert message in rem.meaning

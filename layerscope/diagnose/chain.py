@@ -11,10 +11,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from layerscope.model import CertFacts, ChainAnalysis, Finding, Layer, PathStatus, Severity
+from layerscope.model.evidence import (
+    FoundCert,
+    IncompleteChainEvidence,
+    PrivateCaEvidence,
+    RootInChainEvidence,
+    SelfSignedEvidence,
+    SignatureMismatchEvidence,
+    TrustStoreDependentEvidence,
+    UnrelatedCertEvidence,
+    UntrustedRootEvidence,
+    VerifierRefusedEvidence,
+    WrongOrderEvidence,
+    evidence_of,
+)
 from layerscope.x509.pathcheck import check_path
 from layerscope.x509.pathcheck_types import Violation, cert_ref
 
@@ -85,6 +100,7 @@ def _grouped(
         summary = prefix + (", " if prefix else "; ").join(summaries)
         if not refused and any(v.enforced for v in group):
             summary += " (this verifier accepts it; stricter clients do not)"
+        # the first violation's facts, and every violation's (the shapes declare the key)
         evidence: dict[str, Any] = dict(group[0].evidence)
         key = "certificates" if code in _GROUP_PREFIX else "items"
         evidence[key] = [dict(v.evidence) for v in group]
@@ -96,7 +112,8 @@ def _unlinkable(top: CertFacts, violations: Sequence[Violation]) -> bool:
     """The path stops at ``top`` because its signature cannot be checked at all (its two
     signature algorithm fields differ), not because its issuer is missing."""
     return any(
-        v.code == "signature_algorithm_mismatch" and v.evidence.get("sha256") == top.sha256
+        v.code == "signature_algorithm_mismatch"
+        and evidence_of(v, SignatureMismatchEvidence)["sha256"] == top.sha256
         for v in violations
     )
 
@@ -109,7 +126,7 @@ def _path_findings(
     leaf = served[0]
     out: list[Finding] = []
 
-    def add(code: str, severity: Severity, summary: str, **evidence: Any) -> None:
+    def add(code: str, severity: Severity, summary: str, evidence: Mapping[str, Any]) -> None:
         out.append(Finding(code, severity, here, summary, evidence))
 
     status = chain.built
@@ -121,8 +138,7 @@ def _path_findings(
             "self_signed",
             Severity.CRITICAL,
             "the certificate is self-signed: no browser trusts it",
-            subject=leaf.subject,
-            sha256=leaf.sha256,
+            SelfSignedEvidence(subject=leaf.subject, sha256=leaf.sha256),
         )
     elif status is PathStatus.UNTRUSTED_ROOT:
         root = top.subject if top.self_issued else chain.missing_issuer
@@ -136,9 +152,11 @@ def _path_findings(
             "untrusted_root",
             Severity.CRITICAL,
             summary,
-            root=root,
-            root_sha256=top.sha256 if top.self_issued else None,
-            root_served=top.self_issued,
+            UntrustedRootEvidence(
+                root=root,
+                root_sha256=top.sha256 if top.self_issued else None,
+                root_served=top.self_issued,
+            ),
         )
     elif status is PathStatus.INCOMPLETE and chain.path_too_long:
         add(
@@ -146,11 +164,13 @@ def _path_findings(
             Severity.CRITICAL,
             f"no trusted root within {len(chain.path)} certificates: the chain is longer than "
             "clients follow (they give up and call it untrusted)",
-            root=chain.missing_issuer,
-            root_sha256=None,
-            root_served=False,
-            path_length=len(chain.path),
-            served=len(served),
+            UntrustedRootEvidence(
+                root=chain.missing_issuer,
+                root_sha256=None,
+                root_served=False,
+                path_length=len(chain.path),
+                served=len(served),
+            ),
         )
     elif status is PathStatus.INCOMPLETE and not _unlinkable(top, violations):
         add(
@@ -158,9 +178,12 @@ def _path_findings(
             Severity.CRITICAL,
             f"the server sends no issuer for '{chain.missing_issuer}' and it could not be "
             "found anywhere",
-            missing=[chain.missing_issuer],
-            found=[],
-            missing_issuer=chain.missing_issuer,
+            IncompleteChainEvidence(
+                missing=[chain.missing_issuer],
+                found=[],
+                missing_issuer=chain.missing_issuer,
+                ca_issuers=list(top.aia_issuers[:5]),
+            ),
         )
     if chain.missing and chain.anchored and not chain.verifier_ok:
         names = [c.subject for c, _src in chain.missing]
@@ -169,11 +192,14 @@ def _path_findings(
             Severity.CRITICAL,
             f"the server does not send the intermediate {', '.join(names)}; clients that "
             "do not already have it call the certificate untrusted",
-            missing=names,
-            found=[
-                {"subject": c.subject, "sha256": c.sha256, "source": src}
-                for c, src in chain.missing
-            ],
+            IncompleteChainEvidence(
+                missing=names,
+                found=[
+                    FoundCert(subject=c.subject, sha256=c.sha256, source=src)
+                    for c, src in chain.missing
+                ],
+                ca_issuers=_ca_issuers(chain),
+            ),
         )
     if status is PathStatus.PRIVATE:
         add(
@@ -181,24 +207,24 @@ def _path_findings(
             Severity.INFO,
             f"trusted only thanks to the extra CA '{top.subject}': browsers without it "
             "call the certificate untrusted",
-            root=top.subject,
-            root_sha256=top.sha256,
+            PrivateCaEvidence(root=top.subject, root_sha256=top.sha256),
         )
     if not chain.in_order:
         add(
             "wrong_order",
             Severity.WARNING,
             "the certificates are not sent leaf first, then each issuer in turn",
-            served_order=[c.subject for c in served],
-            expected_order=[c.subject for c in chain.path if not c.self_issued or c is leaf],
+            WrongOrderEvidence(
+                served_order=[c.subject for c in served],
+                expected_order=[c.subject for c in chain.path if not c.self_issued or c is leaf],
+            ),
         )
     if chain.root_served:
         add(
             "root_in_chain",
             Severity.INFO,
             f"the server also sends the root '{top.subject}'",
-            root=top.subject,
-            root_sha256=top.sha256,
+            RootInChainEvidence(root=top.subject, root_sha256=top.sha256),
         )
     if chain.unrelated:
         add(
@@ -206,7 +232,7 @@ def _path_findings(
             Severity.WARNING,
             "the server sends certificates that are not on the path: "
             + ", ".join(c.subject for c in chain.unrelated),
-            unrelated=[cert_ref(c) for c in chain.unrelated],
+            UnrelatedCertEvidence(unrelated=[cert_ref(c) for c in chain.unrelated]),
         )
     if chain.alt_status is not None and chain.anchored != (
         chain.alt_status in (PathStatus.TRUSTED, PathStatus.PRIVATE)
@@ -221,12 +247,24 @@ def _path_findings(
             Severity.WARNING,
             f"{verdict} (root '{top.subject}'): clients with an older or different store "
             "call it untrusted",
-            root=top.subject,
-            alt_store=chain.alt_store,
-            status=status.value,
-            alt_status=chain.alt_status.value,
+            TrustStoreDependentEvidence(
+                root=top.subject,
+                alt_store=chain.alt_store,
+                status=status.value,
+                alt_status=chain.alt_status.value,
+            ),
         )
     return out
+
+
+def _ca_issuers(chain: ChainAnalysis) -> list[str]:
+    """The caIssuers URLs of the served certificate whose issuer the layer did not send
+    (where the first missing intermediate can be downloaded)."""
+    missing = {c.sha256 for c, _src in chain.missing}
+    for below, above in itertools.pairwise(chain.path):
+        if above.sha256 in missing:
+            return list(below.aia_issuers[:5])
+    return []
 
 
 def chain_findings(
@@ -254,7 +292,7 @@ def refusal_finding(layer: Layer, chain: ChainAnalysis, found: Sequence[Finding]
             Severity.CRITICAL,
             (layer.address,),
             f"the X.509 verifier refuses the chain: {message}",
-            {"error": message},
+            VerifierRefusedEvidence(error=message),
         )
     ]
 

@@ -5,10 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from layerscope.diagnose.layer import Thresholds, leaf_is_valid
 from layerscope.model import CertFacts, Finding, Layer, PathStatus, Role, Severity
+from layerscope.model.evidence import (
+    CdnManagedEvidence,
+    CertRef,
+    CertSummary,
+    ChainDiffersEvidence,
+    EdgeAheadEvidence,
+    EdgesDisagreeEvidence,
+    KeyDiffersEvidence,
+    LayerKey,
+    LeafGroup,
+    SanDiffersEvidence,
+    StaleEdgeEvidence,
+)
 from layerscope.model.names import covers, name_set
 from layerscope.model.times import iso_utc
 
@@ -63,14 +75,14 @@ def _leaf(layer: Layer) -> CertFacts:
     return layer.leaf
 
 
-def _cert(cert: CertFacts) -> dict[str, Any]:
-    return {
-        "sha256": cert.sha256,
-        "subject": cert.subject,
-        "issuer": cert.issuer,
-        "not_before": iso_utc(cert.not_before),
-        "not_after": iso_utc(cert.not_after),
-    }
+def _cert(cert: CertFacts) -> CertSummary:
+    return CertSummary(
+        sha256=cert.sha256,
+        subject=cert.subject,
+        issuer=cert.issuer,
+        not_before=iso_utc(cert.not_before),
+        not_after=iso_utc(cert.not_after),
+    )
 
 
 def _cdn_managed(edges: list[Layer], origins: list[Layer]) -> bool:
@@ -106,12 +118,12 @@ def compare_layers(
                 tuple(e.address for e in edges),
                 f"all edges serve the CDN's own certificate from '{edge_leaf.issuer}'; the origin "
                 f"serves another one from '{origin_leaf.issuer}': their renewals are independent",
-                {
-                    "edge": _cert(edge_leaf),
-                    "origin": _cert(origin_leaf),
-                    "edge_names": list(edge_leaf.sans[:50]),
-                    "origin_names": list(origin_leaf.sans[:50]),
-                },
+                CdnManagedEvidence(
+                    edge=_cert(edge_leaf),
+                    origin=_cert(origin_leaf),
+                    edge_names=list(edge_leaf.sans[:50]),
+                    origin_names=list(origin_leaf.sans[:50]),
+                ),
             )
         )
 
@@ -119,7 +131,7 @@ def compare_layers(
     for e in edges:
         distinct.setdefault(_leaf(e).sha256, []).append(e.address)
     if len(distinct) > 1:
-        groups = [{"sha256": sha, "layers": addrs} for sha, addrs in distinct.items()]
+        groups = [LeafGroup(sha256=sha, layers=addrs) for sha, addrs in distinct.items()]
         out.append(
             Finding(
                 "edges_disagree",
@@ -127,7 +139,7 @@ def compare_layers(
                 tuple(e.address for e in edges),
                 f"the edges serve {len(distinct)} different certificates: "
                 + "; ".join(f"{sha[:12]} on {', '.join(a)}" for sha, a in distinct.items()),
-                {"groups": groups},
+                EdgesDisagreeEvidence(groups=groups),
             )
         )
 
@@ -157,12 +169,12 @@ def compare_layers(
                     Severity.WARNING,
                     (ly.address,),
                     f"{ly.label} serves a certificate without {', '.join(lost[:10])}",
-                    {
-                        "missing_names": lost[:100],
-                        "names": sorted(names)[:100],
-                        "reference_sha256": ref.sha256,
-                        "served_sha256": leaf.sha256,
-                    },
+                    SanDiffersEvidence(
+                        missing_names=lost[:100],
+                        names=sorted(names)[:100],
+                        reference_sha256=ref.sha256,
+                        served_sha256=leaf.sha256,
+                    ),
                 )
             )
 
@@ -183,12 +195,13 @@ def compare_layers(
                 tuple(ly.address for ly in key),
                 f"{', '.join(ly.label for ly in key)} use another public key than the reference "
                 "for the same names (matters for key pinning)",
-                {
-                    "reference_spki_sha256": ref.spki_sha256,
-                    "layers": [
-                        {"address": ly.address, "spki_sha256": _leaf(ly).spki_sha256} for ly in key
+                KeyDiffersEvidence(
+                    reference_spki_sha256=ref.spki_sha256,
+                    layers=[
+                        LayerKey(address=ly.address, spki_sha256=_leaf(ly).spki_sha256)
+                        for ly in key
                     ],
-                },
+                ),
             )
         )
     return out
@@ -209,12 +222,12 @@ def _stale(layer: Layer, leaf: CertFacts, ref: CertFacts, th: Thresholds) -> Fin
         f"{layer.label} still serves the previous certificate {leaf.short_id} "
         f"(issued {older:.1f} days before the reference {ref.short_id}): the renewal did "
         "not reach it",
-        {
-            "served": _cert(leaf),
-            "reference": _cert(ref),
-            "older_by_days": round(older, 2),
-            "days_left": round(leaf.days_left(th.at), 2),
-        },
+        StaleEdgeEvidence(
+            served=_cert(leaf),
+            reference=_cert(ref),
+            older_by_days=round(older, 2),
+            days_left=round(leaf.days_left(th.at), 2),
+        ),
     )
 
 
@@ -246,7 +259,7 @@ def _edge_ahead(
                 f"the edges serve a newer certificate ({n.short_id}, issued "
                 f"{iso_utc(n.not_before)}) than the origin {origin.label} ({o.short_id}, "
                 f"issued {iso_utc(o.not_before)})",
-                {"origin": _cert(o), "edge": _cert(n), "edges": [e.address for e in newer]},
+                EdgeAheadEvidence(origin=_cert(o), edge=_cert(n), edges=[e.address for e in newer]),
             )
         )
     return out
@@ -282,16 +295,16 @@ def _chain_differs(layers: list[Layer], reference: Reference) -> list[Finding]:
                 f"{ly.label} reaches the root through other intermediates than "
                 f"{ref_layer.label}: "
                 + (" → ".join(c.subject for c in chain.intermediates) or "none"),
-                {
-                    "intermediates": [
-                        {"subject": c.subject, "sha256": c.sha256} for c in chain.intermediates
+                ChainDiffersEvidence(
+                    intermediates=[
+                        CertRef(subject=c.subject, sha256=c.sha256) for c in chain.intermediates
                     ],
-                    "reference_intermediates": [
-                        {"subject": c.subject, "sha256": c.sha256} for c in ref_chain.intermediates
+                    reference_intermediates=[
+                        CertRef(subject=c.subject, sha256=c.sha256) for c in ref_chain.intermediates
                     ],
-                    "reference_layer": ref_layer.address,
-                    "breaks_trust": breaks,
-                },
+                    reference_layer=ref_layer.address,
+                    breaks_trust=breaks,
+                ),
             )
         )
     return out

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from layerscope.model import Finding, HttpResult, Layer, Severity
+from layerscope.model.evidence import (
+    CspUpgradeEvidence,
+    HstsMissingEvidence,
+    HttpDifference,
+    HttpDiffersEvidence,
+    HttpPolicy,
+    LayerAnswer,
+    MixedContentEvidence,
+    MixedUrl,
+)
 
 MAX_URLS = 10
 
@@ -31,7 +40,7 @@ def http_findings(layer: Layer) -> list[Finding]:
                 here,
                 "the page asks browsers to upgrade http:// subresources "
                 f"(upgrade-insecure-requests in the {where})",
-                {"source": http.upgrade_insecure, "mixed_upgraded": len(http.mixed)},
+                CspUpgradeEvidence(source=http.upgrade_insecure, mixed_upgraded=len(http.mixed)),
             )
         )
     elif http.mixed:
@@ -51,38 +60,36 @@ def http_findings(layer: Layer) -> list[Finding]:
                 f"the page loads {what} http:// resource(s): "
                 + ", ".join(f"<{m.element}> {m.url}" for m in shown[:3])
                 + (" …" if len(http.mixed) > 3 else ""),
-                {
-                    "urls": [
-                        {
-                            "element": m.element,
-                            "attribute": m.attribute,
-                            "url": m.url,
-                            "active": m.active,
-                        }
+                MixedContentEvidence(
+                    urls=[
+                        MixedUrl(
+                            element=m.element, attribute=m.attribute, url=m.url, active=m.active
+                        )
                         for m in shown
                     ],
-                    "active": len(active),
-                    "passive": len(passive),
-                    "total": len(http.mixed),
-                    "path": http.path,
-                },
+                    active=len(active),
+                    passive=len(passive),
+                    total=len(http.mixed),
+                    path=http.path,
+                ),
             )
         )
-    if http.header("strict-transport-security") is None:
+    if http.header("strict-transport-security") is None and http.status is not None:
         out.append(
             Finding(
                 "hsts_missing",
                 Severity.INFO,
                 here,
                 f"{layer.label} sends no Strict-Transport-Security header",
-                {"status": http.status, "path": http.path},
+                HstsMissingEvidence(status=http.status, path=http.path),
             )
         )
     return out
 
 
-def _policy(http: HttpResult) -> dict[str, Any]:
-    return {"status": http.status, "hsts": http.header("strict-transport-security") or ""}
+def _policy(http: HttpResult) -> HttpPolicy:
+    assert http.status is not None  # only pages that answered (see _http)
+    return HttpPolicy(status=http.status, hsts=http.header("strict-transport-security") or "")
 
 
 def http_differs(layers: Sequence[Layer]) -> list[Finding]:
@@ -96,16 +103,22 @@ def http_differs(layers: Sequence[Layer]) -> list[Finding]:
     if len(statuses) < 2 and len(hsts) < 2:
         return []
     what = []
+    differences: list[HttpDifference] = []
     if len(statuses) > 1:
         what.append("status codes " + ", ".join(str(s) for s in sorted(statuses)))
+        differences.append("status")
     if len(hsts) > 1:
         what.append("HSTS policies")
+        differences.append("hsts")
     return [
         Finding(
             "http_differs",
             Severity.WARNING,
             tuple(ly.address for ly, _ in answered),
             "the layers answer with different " + " and ".join(what),
-            {"layers": [{"address": a, **p} for a, p in policies.items()]},
+            HttpDiffersEvidence(
+                layers=[LayerAnswer(address=a, **p) for a, p in policies.items()],
+                differences=differences,
+            ),
         )
     ]

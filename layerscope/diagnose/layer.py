@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,14 +14,27 @@ from layerscope.model import (
     ErrorKind,
     Finding,
     Layer,
-    OcspResult,
     OcspState,
     ProbeError,
     Severity,
 )
+from layerscope.model.evidence import (
+    ConnectionEvidence,
+    DefaultCertEvidence,
+    EmptyNameEvidence,
+    ExpiredEvidence,
+    ExpiringSoonEvidence,
+    HostnameMismatchEvidence,
+    NotYetValidEvidence,
+    OcspStapleInvalidEvidence,
+    OcspStapleMissingEvidence,
+    RevokedEvidence,
+    SanMissingEvidence,
+    evidence_of,
+)
 from layerscope.model.names import covers
 from layerscope.model.times import iso_utc, whole_second
-from layerscope.x509.pathcheck_types import cert_ref
+from layerscope.x509.pathcheck_types import Violation, cert_ref
 
 _SAN_OID = "2.5.29.17"
 UNREACHABLE_KINDS = frozenset(
@@ -90,11 +104,9 @@ def _error_finding(layer: Layer) -> Finding:
     error = layer.probe.error
     if error is None:  # the handshake finished but the server sent no certificate
         error = ProbeError(ErrorKind.TLS_ERROR, "the handshake completed without a certificate")
-    evidence = {
-        "error_kind": error.kind.value,
-        "message": error.message,
-        "elapsed_ms": error.elapsed_ms,
-    }
+    evidence = ConnectionEvidence(
+        error_kind=error.kind.value, message=error.message, elapsed_ms=error.elapsed_ms
+    )
     if error.kind in NOT_TLS_KINDS:
         code, summary = "not_tls", f"{layer.label} does not speak TLS: {error.message}"
     elif error.kind in UNREACHABLE_KINDS:
@@ -102,6 +114,16 @@ def _error_finding(layer: Layer) -> Finding:
     else:
         code, summary = "handshake_failed", f"{layer.label}: {error.message}"
     return Finding(code, Severity.CRITICAL, (layer.address,), summary, evidence)
+
+
+def _names_nobody(v: Violation, leaf: CertFacts) -> bool:
+    """``v`` says the leaf has no SAN (or an empty subject without one): no name to match."""
+    if v.code == "san_missing":
+        return evidence_of(v, SanMissingEvidence)["sha256"] == leaf.sha256
+    if v.code == "empty_name":
+        empty = evidence_of(v, EmptyNameEvidence)
+        return empty["field"] != "issuer" and empty["sha256"] == leaf.sha256
+    return False
 
 
 def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
@@ -114,7 +136,7 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
     here = (layer.address,)
     out: list[Finding] = unparsed
 
-    def add(code: str, severity: Severity, summary: str, **evidence: Any) -> None:
+    def add(code: str, severity: Severity, summary: str, evidence: Mapping[str, Any]) -> None:
         out.append(Finding(code, severity, here, summary, evidence))
 
     at = whole_second(th.at)
@@ -126,9 +148,11 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
             "expired",
             Severity.CRITICAL,
             f"the certificate expired {_ago(seconds)} ago ({iso_utc(leaf.not_after)})",
-            not_after=iso_utc(leaf.not_after),
-            days_ago=round(seconds / 86400, 6),
-            **cert_ref(leaf),
+            ExpiredEvidence(
+                not_after=iso_utc(leaf.not_after),
+                days_ago=round(seconds / 86400, 6),
+                **cert_ref(leaf),
+            ),
         )
     elif leaf.not_before > at:
         seconds = (leaf.not_before - at).total_seconds()
@@ -136,9 +160,11 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
             "not_yet_valid",
             Severity.CRITICAL,
             f"the certificate is valid only from {iso_utc(leaf.not_before)} (in {_ago(seconds)})",
-            not_before=iso_utc(leaf.not_before),
-            days_until=round(seconds / 86400, 6),
-            **cert_ref(leaf),
+            NotYetValidEvidence(
+                not_before=iso_utc(leaf.not_before),
+                days_until=round(seconds / 86400, 6),
+                **cert_ref(leaf),
+            ),
         )
     else:
         days_left = leaf.days_left(at)
@@ -148,19 +174,18 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
                 "expiring_soon",
                 severity,
                 f"the certificate expires in {_ago(days_left * 86400)} ({iso_utc(leaf.not_after)})",
-                not_after=iso_utc(leaf.not_after),
-                days_left=round(days_left, 2),
-                warn_days=th.warn_days,
-                crit_days=th.crit_days,
-                **cert_ref(leaf),
+                ExpiringSoonEvidence(
+                    not_after=iso_utc(leaf.not_after),
+                    days_left=round(days_left, 2),
+                    warn_days=th.warn_days,
+                    crit_days=th.crit_days,
+                    **cert_ref(leaf),
+                ),
             )
 
     # no name to compare with: san_missing (or an unreadable SAN) says it better
     no_san = any(oid == _SAN_OID for _n, oid, _e in leaf.malformed_extensions) or any(
-        v.code in ("san_missing", "empty_name")
-        and v.evidence.get("field") != "issuer"
-        and v.evidence.get("sha256") == leaf.sha256
-        for v in violations
+        _names_nobody(v, leaf) for v in violations
     )
     if not no_san and not covers(leaf.sans, host):
         names = list(leaf.sans[:50])
@@ -169,10 +194,9 @@ def analyse_layer(layer: Layer, host: str, th: Thresholds) -> list[Finding]:
             Severity.CRITICAL,
             f"{host} is not among the certificate's names ({', '.join(names[:5]) or 'none'}"
             f"{', ...' if len(leaf.sans) > 5 else ''})",
-            host=host,
-            names=names,
-            names_total=len(leaf.sans),
-            common_name=leaf.common_name,
+            HostnameMismatchEvidence(
+                host=host, names=names, names_total=len(leaf.sans), common_name=leaf.common_name
+            ),
         )
 
     if chain is not None:
@@ -196,12 +220,12 @@ def _sni_findings(layer: Layer, host: str) -> list[Finding]:
             Severity.WARNING,
             (layer.address,),
             f"without SNI {layer.label} serves '{default.subject}', which does not cover {host}",
-            {
-                "default_subject": default.subject,
-                "default_sha256": default.sha256,
-                "default_names": list(default.sans[:50]),
-                "sni_sha256": leaf.sha256,
-            },
+            DefaultCertEvidence(
+                default_subject=default.subject,
+                default_sha256=default.sha256,
+                default_names=list(default.sans[:50]),
+                sni_sha256=leaf.sha256,
+            ),
         )
     ]
 
@@ -222,7 +246,7 @@ def revocation_findings(layer: Layer) -> list[Finding]:
                 here,
                 f"{layer.label} staples no OCSP response although the certificate names a "
                 "responder: clients must ask the CA themselves (slower, and a privacy leak)",
-                {"ocsp_urls": list(leaf.ocsp_urls[:5])},
+                OcspStapleMissingEvidence(ocsp_urls=list(leaf.ocsp_urls[:5])),
             )
         )
     elif staple is not None and staple.state is OcspState.INVALID:
@@ -232,7 +256,11 @@ def revocation_findings(layer: Layer) -> list[Finding]:
                 Severity.WARNING,
                 here,
                 f"the stapled OCSP response is unusable: {staple.message}",
-                {"message": staple.message, **_ocsp_dates(staple)},
+                OcspStapleInvalidEvidence(
+                    message=staple.message,
+                    this_update=_iso(staple.this_update),
+                    next_update=_iso(staple.next_update),
+                ),
             )
         )
     revoked = next(
@@ -249,19 +277,16 @@ def revocation_findings(layer: Layer) -> list[Finding]:
                 f"the CA revoked this certificate{when}"
                 + (f" ({revoked.reason})" if revoked.reason else "")
                 + f" — said by {said_by}",
-                {
-                    "source": revoked.source,
-                    "reason": revoked.reason,
-                    "revoked_at": iso_utc(revoked.revoked_at) if revoked.revoked_at else None,
+                RevokedEvidence(
+                    source=revoked.source,
+                    reason=revoked.reason,
+                    revoked_at=_iso(revoked.revoked_at),
                     **cert_ref(leaf),
-                },
+                ),
             )
         )
     return out
 
 
-def _ocsp_dates(result: OcspResult) -> dict[str, Any]:
-    return {
-        "this_update": iso_utc(result.this_update) if result.this_update else None,
-        "next_update": iso_utc(result.next_update) if result.next_update else None,
-    }
+def _iso(moment: dt.datetime | None) -> str | None:
+    return iso_utc(moment) if moment else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from layerscope.model import Finding, Layer, Severity
+from layerscope.model.evidence import UnparseableEvidence
 
 
 def parse_findings(layer: Layer) -> list[Finding]:
@@ -17,12 +18,9 @@ def parse_findings(layer: Layer) -> list[Finding]:
                 (layer.address,),
                 f"certificate {cert.position} of {cert.total} could not be parsed: "
                 f"{cert.error} (sha256 {cert.sha256[:12]}...)",
-                {
-                    "position": cert.position,
-                    "total": cert.total,
-                    "sha256": cert.sha256,
-                    "error": cert.error,
-                },
+                UnparseableEvidence(
+                    position=cert.position, total=cert.total, sha256=cert.sha256, error=cert.error
+                ),
             )
         )
     return out

@@ -110,7 +110,7 @@ def remediation_for(code: str, ctx: RemediationContext) -> Remediation:
     Unknown codes get a generic remediation (reproduce and re-check commands); this never
     raises on odd evidence.
     """
-    fill = _Fill(ctx)
+    fill = _Fill(ctx, code)
     builder = _BUILDERS.get(code)
     if builder is None:
         return _generic(fill, code)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
 from layerscope.explain.cdn import _edge_upload
 from layerscope.explain.context import _listing, _q
@@ -19,6 +18,19 @@ from layerscope.explain.steps import (
     _replace_leaf,
 )
 from layerscope.model import Remediation, Step
+from layerscope.model.evidence import (
+    ExpiredCaEvidence,
+    FoundCert,
+    IncompleteChainEvidence,
+    PrivateCaEvidence,
+    TrustStoreDependentEvidence,
+    UnrelatedCertEvidence,
+    UntrustedRootEvidence,
+    WeakKeyEvidence,
+    WeakSignatureEvidence,
+    WrongOrderEvidence,
+    records_of,
+)
 
 
 def _self_signed(f: _Fill) -> Remediation:
@@ -56,7 +68,7 @@ def _self_signed(f: _Fill) -> Remediation:
 
 
 def _untrusted_root(f: _Fill) -> Remediation:
-    root = f.text_of("root", "issuer", "expected_issuer")
+    root = f.text(f.of(UntrustedRootEvidence)["root"])
     steps = _replace_leaf(
         f,
         "For a public site: reissue from a public CA.",
@@ -76,7 +88,7 @@ def _untrusted_root(f: _Fill) -> Remediation:
 
 def _private_ca(f: _Fill) -> Remediation:
     files = f.ca_files()
-    root = f.text_of("root")
+    root = f.text(f.of(PrivateCaEvidence)["root"])
     via = ", ".join(filter(None, [root, f"from {_listing(files)}" if files else ""]))
     via = f" ({via})" if via else ""
     steps = _replace_leaf(
@@ -96,15 +108,16 @@ def _private_ca(f: _Fill) -> Remediation:
 
 
 def _incomplete_chain(f: _Fill) -> Remediation:
-    missing = f.text_of("missing", "missing_issuer")
-    raw_found = f.ev.get("found")
+    ev = f.of(IncompleteChainEvidence)
+    missing = f.text(ev["missing"])
     sources = [
-        str(item.get("source", ""))
-        for item in (raw_found if isinstance(raw_found, list | tuple) else ())
-        if isinstance(item, Mapping)
+        "" if item["source"] is None else str(item["source"])
+        for item in records_of(ev["found"], FoundCert)
     ]
+    # where to download the first missing intermediate: the caIssuers URL of the
+    # certificate that needs it, then the AIA URLs the analysis found them at
     candidates = [
-        *f.strings("ca_issuers", "aia_urls", "aia"),
+        *f.strings(ev["ca_issuers"]),
         *(src.removeprefix("AIA ") for src in sources if src.startswith("AIA ")),
     ]
     urls = [u for u in candidates if re.fullmatch(r"https?://[A-Za-z0-9._~:/?=&%+@-]+", u)]
@@ -164,7 +177,7 @@ def _print_chain(f: _Fill) -> str:
 
 
 def _wrong_order(f: _Fill) -> Remediation:
-    expected = f.text_of("expected_order")
+    expected = f.text(f.of(WrongOrderEvidence)["expected_order"])
     origin = (
         Step(
             "origin",
@@ -208,7 +221,7 @@ def _root_in_chain(f: _Fill) -> Remediation:
 
 
 def _unrelated_cert(f: _Fill) -> Remediation:
-    extra = f.text_of("unrelated", "certificates", "subject")
+    extra = f.text(f.of(UnrelatedCertEvidence)["unrelated"])
     return _done(
         f,
         "The layer sends a certificate that is not on the path to the root"
@@ -226,7 +239,7 @@ def _unrelated_cert(f: _Fill) -> Remediation:
 
 
 def _expired_intermediate(f: _Fill) -> Remediation:
-    which = f.text_of("intermediate", "subject", "certificate")
+    which = f.text(f.of(ExpiredCaEvidence)["subject"])
     return _done(
         f,
         "An intermediate on the served path has expired" + (f" ({which})." if which else "."),
@@ -243,7 +256,11 @@ def _expired_intermediate(f: _Fill) -> Remediation:
 
 
 def _weak_signature(f: _Fill) -> Remediation:
-    which = f.certs("certificates", "signature_algorithm") or f.text_of("subject")
+    ev = f.of(WeakSignatureEvidence)
+    which = f.certs(
+        (c["subject"], (c["signature_algorithm"],))
+        for c in records_of(ev["certificates"], WeakSignatureEvidence, 50)
+    ) or f.text(ev["subject"])
     return _done(
         f,
         "A certificate on the path is signed with SHA-1 or MD5" + (f": {which}." if which else "."),
@@ -259,7 +276,10 @@ def _weak_signature(f: _Fill) -> Remediation:
 
 
 def _weak_key(f: _Fill) -> Remediation:
-    which = f.certs("certificates", "key_type", "key_bits")
+    which = f.certs(
+        (c["subject"], (c["key_type"], c["key_bits"]))
+        for c in records_of(f.of(WeakKeyEvidence)["certificates"], WeakKeyEvidence, 50)
+    )
     return _done(
         f,
         "A key on the path is too small (RSA needs 2048 bits, EC 256)"
@@ -276,7 +296,7 @@ def _weak_key(f: _Fill) -> Remediation:
 
 
 def _trust_store_dependent(f: _Fill) -> Remediation:
-    alt = f.text_of("alt_store", "store")
+    alt = f.text(f.of(TrustStoreDependentEvidence)["alt_store"])
     stores = f"the other store: {alt}" if alt else ""
     server = _fix_chain(
         f,

@@ -14,10 +14,11 @@ from layerscope.explain.steps import (
     _nginx,
 )
 from layerscope.model import Remediation, Step
+from layerscope.model.evidence import ConnectionEvidence
 
 
 def _unreachable(f: _Fill) -> Remediation:
-    kind = f.text_of("message", "error_kind", "kind", "error")
+    kind = f.text(f.of(ConnectionEvidence)["message"])
     return _done(
         f,
         f"Nothing answered with a connection at {f.layer_text}" + (f" ({kind})." if kind else "."),
@@ -110,9 +111,10 @@ def _message_too_large(f: _Fill) -> Remediation:
 
 
 def _handshake_failed(f: _Fill) -> Remediation:
-    if f.text_of("error_kind") == "message_too_large":
+    ev = f.of(ConnectionEvidence)
+    if f.text(ev["error_kind"]) == "message_too_large":
         return _message_too_large(f)
-    reason = f.text_of("reason", "alert", "message", "error")
+    reason = f.text(ev["message"])
     return _done(
         f,
         "The layer answered with TLS but the handshake failed"

@@ -1,9 +1,14 @@
-"""The _Fill class: one context, with the names, paths and commands remediations use."""
+"""The _Fill class: one context, with the names, paths and commands remediations use.
+
+Builders read the finding's evidence only through :meth:`_Fill.of` and its code's shape
+(:mod:`layerscope.model.evidence`), subscripting the view: mypy then rejects a key the shape
+does not declare. Values are still untrusted (hand-made or odd evidence): they go through
+the helpers below, which accept anything.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from layerscope.explain.context import (
     _DNS_NAME,
@@ -15,15 +20,16 @@ from layerscope.explain.context import (
     _q,
     _visible,
 )
+from layerscope.model.evidence import SHAPES, Shape, evidence_of, fits
 from layerscope.model.names import bracketed, host_port
 
 
 class _Fill:
     """One context, with the names, paths and commands every remediation is built from."""
 
-    def __init__(self, ctx: RemediationContext) -> None:
+    def __init__(self, ctx: RemediationContext, code: str = "") -> None:
         self.ctx = ctx
-        self.ev: Mapping[str, Any] = ctx.evidence if isinstance(ctx.evidence, Mapping) else {}
+        self.code = code
         self.edge = ctx.role == "edge"
         self.origin = ctx.role == "origin"
         self.sitewide = not (self.edge or self.origin)
@@ -43,51 +49,48 @@ class _Fill:
 
     # evidence -----------------------------------------------------------------------------
 
-    def strings(self, *keys: str) -> tuple[str, ...]:
-        """Values of the first evidence key present among ``keys``."""
-        for key in keys:
-            if key in self.ev:
-                return _items(self.ev[key])
-        return ()
+    def of(self, shape: type[Shape]) -> Shape:
+        """The finding's evidence read as ``shape``: its code's own shape, or a view of part
+        of it (an absent key reads as None)."""
+        assert self.code not in SHAPES or fits(shape, self.code), (shape, self.code)
+        return evidence_of(self.ctx, shape)
 
-    def text_of(self, *keys: str) -> str:
-        """Evidence values for a ``text`` field (visible, truncated), or ""."""
-        return _listing(self.strings(*keys))
+    @staticmethod
+    def strings(value: object) -> tuple[str, ...]:
+        """An evidence value as strings, whatever shape it came in."""
+        return _items(value)
 
-    def number(self, *keys: str) -> str:
-        """First numeric evidence value among ``keys``, to one decimal, or ""."""
-        for key in keys:
-            value = self.ev.get(key)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return f"{value:.1f}".removesuffix(".0")
+    @staticmethod
+    def text(value: object) -> str:
+        """An evidence value for a ``text`` field (visible, truncated), or ""."""
+        return _listing(_items(value))
+
+    @staticmethod
+    def number(value: object) -> str:
+        """A numeric evidence value to one decimal, or ""."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{value:.1f}".removesuffix(".0")
         return ""
 
-    def sha(self, flat: str, nested: str) -> str | None:
-        """A validated fingerprint at ``ev[flat]`` or ``ev[nested]["sha256"]``, colon form."""
-        found = _fingerprint(self.ev.get(flat))
-        inner = self.ev.get(nested)
-        if found is None and isinstance(inner, Mapping):
-            found = _fingerprint(inner.get("sha256"))
-        return found
+    @staticmethod
+    def sha(value: object) -> str | None:
+        """A validated SHA-256 fingerprint in colon form, or None."""
+        return _fingerprint(value)
 
-    def certs(self, key: str, *fields: str) -> str:
-        """Certificates listed as mappings under ``key``: "subject (field field)", visible."""
-        value = self.ev.get(key)
-        if not isinstance(value, list | tuple):
-            return ""
+    @staticmethod
+    def certs(entries: Iterable[tuple[object, Sequence[object]]]) -> str:
+        """Certificates as "subject (detail detail)", visible; ``entries`` are (subject,
+        details) pairs read from the evidence."""
         out: list[str] = []
-        for item in value[:50]:
-            if not isinstance(item, Mapping):
-                continue
-            extra = " ".join(str(item[k]) for k in fields if item.get(k) not in (None, ""))
-            subject = str(item.get("subject", "?"))
-            out.append(f"{subject} ({extra})" if extra else subject)
+        for subject, details in entries:
+            extra = " ".join(str(d) for d in details if d not in (None, ""))
+            name = "?" if subject is None else str(subject)
+            out.append(f"{name} ({extra})" if extra else name)
         return _listing(out)
 
     def ca_files(self) -> tuple[str, ...]:
-        """``--extra-ca`` files: from the context, then from the evidence."""
-        files = [*self.ctx.extra_ca_files, *self.strings("extra_ca_files")]
-        return tuple(dict.fromkeys(f for f in files if f))
+        """The ``--extra-ca`` files of this run."""
+        return tuple(dict.fromkeys(f for f in self.ctx.extra_ca_files if f))
 
     # commands -----------------------------------------------------------------------------
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from layerscope.explain.cdn import _cdn, _cdn_label, _edge_upload
 from layerscope.explain.context import _HEX64, _fingerprint, _items, _listing
 from layerscope.explain.fill import _Fill
@@ -15,6 +13,19 @@ from layerscope.explain.steps import (
     _replace_leaf,
 )
 from layerscope.model import Remediation, Step
+from layerscope.model.evidence import (
+    CertRef,
+    CertSummary,
+    ChainDiffersEvidence,
+    EdgeAheadEvidence,
+    EdgesDisagreeEvidence,
+    KeyDiffersEvidence,
+    LeafGroup,
+    SanDiffersEvidence,
+    StaleEdgeEvidence,
+    record_of,
+    records_of,
+)
 
 
 def _expect(ref: str | None) -> str:
@@ -28,9 +39,10 @@ def _short(fingerprint: str) -> str:
 
 
 def _stale_edge(f: _Fill) -> Remediation:
-    ref = f.sha("reference_sha256", "reference")
-    served = f.sha("served_sha256", "served")
-    older = f.number("older_by_days", "older_days")
+    ev = f.of(StaleEdgeEvidence)
+    ref = f.sha(record_of(ev["reference"], CertSummary)["sha256"])
+    served = f.sha(record_of(ev["served"], CertSummary)["sha256"])
+    older = f.number(ev["older_by_days"])
     facts = []
     # Short ids in the meaning; the full reference fingerprint is in the verify step.
     if served:
@@ -76,7 +88,9 @@ def _edge_ahead(f: _Fill) -> Remediation:
                 None,
                 [
                     "Check the origin serves the new certificate.",
-                    _expect(f.sha("reference_sha256", "edge")),
+                    _expect(
+                        f.sha(record_of(f.of(EdgeAheadEvidence)["edge"], CertSummary)["sha256"])
+                    ),
                 ],
             )
         ),
@@ -85,10 +99,9 @@ def _edge_ahead(f: _Fill) -> Remediation:
 
 def _edges_disagree(f: _Fill) -> Remediation:
     groups: list[str] = []
-    raw = f.ev.get("groups")
-    for group in raw[:10] if isinstance(raw, list | tuple) else ():
-        if isinstance(group, Mapping) and (sha := _fingerprint(group.get("sha256"))):
-            groups.append(f"{_short(sha)} on {', '.join(_items(group.get('layers'))[:5])}")
+    for group in records_of(f.of(EdgesDisagreeEvidence)["groups"], LeafGroup, 10):
+        if sha := _fingerprint(group["sha256"]):
+            groups.append(f"{_short(sha)} on {', '.join(_items(group['layers'])[:5])}")
     return _done(
         f,
         "The edges serve more than one distinct certificate"
@@ -107,8 +120,11 @@ def _edges_disagree(f: _Fill) -> Remediation:
 
 
 def _chain_differs(f: _Fill) -> Remediation:
-    served = f.certs("intermediates")
-    wanted = f.certs("reference_intermediates")
+    ev = f.of(ChainDiffersEvidence)
+    served = f.certs((c["subject"], ()) for c in records_of(ev["intermediates"], CertRef, 50))
+    wanted = f.certs(
+        (c["subject"], ()) for c in records_of(ev["reference_intermediates"], CertRef, 50)
+    )
     return _done(
         f,
         "This layer reaches the root through other intermediates than the reference"
@@ -127,7 +143,7 @@ def _chain_differs(f: _Fill) -> Remediation:
 
 
 def _key_differs(f: _Fill) -> Remediation:
-    raw = f.ev.get("reference_spki_sha256")
+    raw = f.of(KeyDiffersEvidence)["reference_spki_sha256"]
     ref_spki = raw.lower() if isinstance(raw, str) and _HEX64.fullmatch(raw) else ""
     spki = (
         f"{f.s_client()} </dev/null 2>/dev/null | openssl x509 -noout -pubkey"
@@ -149,9 +165,10 @@ def _key_differs(f: _Fill) -> Remediation:
 
 
 def _san_differs(f: _Fill) -> Remediation:
-    missing_names = f.strings("missing_names")
+    ev = f.of(SanDiffersEvidence)
+    missing_names = f.strings(ev["missing_names"])
     # The reference's names are what the layer covers plus what it lacks.
-    wanted = (*f.strings("names"), *missing_names)
+    wanted = (*f.strings(ev["names"]), *missing_names)
     listed = _listing(missing_names)
     return _done(
         f,

@@ -6,13 +6,13 @@ from layerscope.explain.cdn import _edge_upload
 from layerscope.explain.fill import _Fill
 from layerscope.explain.steps import _build_fullchain, _by_role, _done, _install
 from layerscope.model import Remediation, Step
+from layerscope.model.evidence import UnparseableEvidence
 
 _MAX_POSITION = 1000
 
 
-def _position(f: _Fill) -> int:
+def _position(value: object) -> int:
     """The 1-based position from the evidence, 1 when it is not a sane integer."""
-    value = f.ev.get("position")
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= _MAX_POSITION:
         return value
     return 1
@@ -37,10 +37,11 @@ def _dump(f: _Fill, position: int, where: str) -> Step:
 
 
 def _unparseable(f: _Fill) -> Remediation:
-    position = _position(f)
-    total = f.number("total")
-    fingerprint = f.sha("sha256", "certificate")
-    error = f.text_of("error")
+    ev = f.of(UnparseableEvidence)
+    position = _position(ev["position"])
+    total = f.number(ev["total"])
+    fingerprint = f.sha(ev["sha256"])
+    error = f.text(ev["error"])
     of_total = f" of {total}" if total else ""
     which = f"Certificate {position}{of_total}" + (" (the leaf)" if position == 1 else "")
     ident = f" (SHA-256 {fingerprint})" if fingerprint else ""

@@ -1,6 +1,8 @@
 """Remediations for the Web PKI rules a certificate on the path breaks (issue: refusals).
 
-The fix depends on which certificate breaks the rule (evidence ``role``): the leaf is
+The fix depends on which certificate breaks the rule (evidence ``role``, read through the
+views :class:`~layerscope.model.evidence.CertOnPath` and
+:class:`~layerscope.model.evidence.CaOnPath` that every rule's shape extends): the leaf is
 reissued by the CA (or by whoever made it); an intermediate is replaced with the CA's
 current, correct one in the served chain; a root is the clients' and the CA's business (a
 chain to another root, or an updated trust store).
@@ -15,6 +17,7 @@ from layerscope.explain.context import _visible
 from layerscope.explain.fill import _Fill
 from layerscope.explain.steps import _done, _fix_chain, _replace_leaf
 from layerscope.model import Remediation, Step
+from layerscope.model.evidence import CaOnPath, CertOnPath, VerifierRefusedEvidence
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class _Rule:
     leaf: str  # what to ask for when the leaf breaks the rule
     ca: str  # ... when an intermediate or the root does
     leaf_fix: bool = False  # a CA's rule the leaf breaks: the fix is a new leaf anyway
+    about_ca: bool = False  # the evidence names a CA (ca, ca_sha256), not a certificate
 
 
 def _inspect(f: _Fill) -> Step:
@@ -60,10 +64,18 @@ def _ca_steps(f: _Fill, text: str, role: str) -> tuple[Step, ...]:
     )
 
 
+def _about(f: _Fill, rule: _Rule) -> tuple[str, str]:
+    """The subject of the certificate the rule is about, and its role on the path."""
+    if rule.about_ca:
+        ca = f.of(CaOnPath)
+        return f.text(ca["ca"]), f.text(ca["role"]) or "leaf"
+    cert = f.of(CertOnPath)
+    return f.text(cert["subject"]), f.text(cert["role"]) or "leaf"
+
+
 def _build(rule: _Rule) -> Callable[[_Fill], Remediation]:
     def builder(f: _Fill) -> Remediation:
-        role = f.text_of("role") or "leaf"
-        subject = f.text_of("subject", "ca")
+        subject, role = _about(f, rule)
         which = f" ('{subject}', the {role})" if subject else ""
         if role == "leaf" or rule.leaf_fix:
             text = rule.leaf if role == "leaf" else rule.ca
@@ -98,6 +110,7 @@ _RULES: dict[str, _Rule] = {
         "Get the leaf from a CA whose constraints allow the site's names (another CA, or "
         "one not constrained).",
         leaf_fix=True,
+        about_ca=True,
     ),
     "name_constraints_malformed": _Rule(
         "A CA's nameConstraints extension cannot be used",
@@ -105,6 +118,7 @@ _RULES: dict[str, _Rule] = {
         "unsupported forms in a critical extension) rather than ignore them.",
         "A leaf certificate must not carry nameConstraints.",
         "The CA certificate's name constraints must be fixed by the CA that issued it.",
+        about_ca=True,
     ),
     "issuer_not_ca": _Rule(
         "A certificate that signs another one on the path is not a CA certificate",
@@ -125,6 +139,7 @@ _RULES: dict[str, _Rule] = {
         "Clients count the CAs below each constrained CA and refuse longer paths.",
         "Get the leaf from an intermediate that the constraint allows.",
         "Serve the shorter chain the CA offers (fewer intermediates), or ask the CA for one.",
+        about_ca=True,
     ),
     "eku_missing_server_auth": _Rule(
         "A certificate on the path does not allow TLS server authentication (no serverAuth "
@@ -253,7 +268,8 @@ _RULES: dict[str, _Rule] = {
 
 
 def _verifier_refused(f: _Fill) -> Remediation:
-    error = _visible(f.ev.get("error", ""), 300)
+    raw = f.of(VerifierRefusedEvidence)["error"]
+    error = "" if raw is None else _visible(raw, 300)
     return _done(
         f,
         "The browser-grade X.509 verifier refuses the chain"

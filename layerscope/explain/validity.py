@@ -14,10 +14,17 @@ from layerscope.explain.steps import (
     _replace_leaf,
 )
 from layerscope.model import Remediation, Step
+from layerscope.model.evidence import (
+    DefaultCertEvidence,
+    ExpiredEvidence,
+    ExpiringSoonEvidence,
+    HostnameMismatchEvidence,
+    NotYetValidEvidence,
+)
 
 
 def _expired(f: _Fill) -> Remediation:
-    when = f.text_of("not_after")
+    when = f.text(f.of(ExpiredEvidence)["not_after"])
     return _done(
         f,
         "The certificate served here has expired" + (f" (not after {when})." if when else "."),
@@ -33,8 +40,9 @@ def _expired(f: _Fill) -> Remediation:
 
 
 def _expiring_soon(f: _Fill) -> Remediation:
-    days = f.number("days_left")
-    when = f.text_of("not_after")
+    ev = f.of(ExpiringSoonEvidence)
+    days = f.number(ev["days_left"])
+    when = f.text(ev["not_after"])
     detail = f" in {days} days" if days else (f" on {when}" if when else " soon")
     origin = (
         Step(
@@ -66,7 +74,7 @@ def _expiring_soon(f: _Fill) -> Remediation:
 
 
 def _not_yet_valid(f: _Fill) -> Remediation:
-    when = f.text_of("not_before")
+    when = f.text(f.of(NotYetValidEvidence)["not_before"])
     clock = Step(
         "origin",
         "Check the clock of the machine that issued it; until the start "
@@ -93,7 +101,7 @@ def _not_yet_valid(f: _Fill) -> Remediation:
 
 
 def _hostname_mismatch(f: _Fill) -> Remediation:
-    names = f.text_of("names", "sans")
+    names = f.text(f.of(HostnameMismatchEvidence)["names"])
     covers = f" It covers: {names}." if names else ""
     origin = (
         Step(
@@ -129,7 +137,7 @@ def _hostname_mismatch(f: _Fill) -> Remediation:
 
 
 def _default_cert(f: _Fill) -> Remediation:
-    names = f.text_of("default_names", "names", "sans")
+    names = f.text(f.of(DefaultCertEvidence)["default_names"])
     origin = (
         _nginx(
             f,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from layerscope.explain.cdn import _cdn, _cdn_label, _edge_purge, _edge_upload
+from layerscope.explain.context import _visible
 from layerscope.explain.fill import _Fill
 from layerscope.explain.steps import (
     _apache,
@@ -11,6 +12,13 @@ from layerscope.explain.steps import (
     _nginx,
 )
 from layerscope.model import Remediation, Step
+from layerscope.model.evidence import (
+    HttpDiffersEvidence,
+    LayerAnswer,
+    MixedContentEvidence,
+    OcspStapleInvalidEvidence,
+    records_of,
+)
 
 
 def _status(f: _Fill) -> str:
@@ -57,7 +65,7 @@ def _ocsp_missing(f: _Fill) -> Remediation:
 
 
 def _ocsp_invalid(f: _Fill) -> Remediation:
-    reason = f.text_of("reason", "error")
+    reason = f.text(f.of(OcspStapleInvalidEvidence)["message"])
     origin = (
         Step(
             "origin",
@@ -91,7 +99,7 @@ def _ocsp_invalid(f: _Fill) -> Remediation:
 
 
 def _mixed_content(f: _Fill) -> Remediation:
-    urls = f.text_of("urls", "resources", "items")
+    urls = f.text(f.of(MixedContentEvidence)["urls"])
     csp = '"upgrade-insecure-requests"'
     page = f.curl(show_headers=False) + " | grep -Eo 'http://[^\"[:space:]<>]+' | sort -u | cat -v"
     steps: list[Step] = [
@@ -176,8 +184,38 @@ def _hsts_missing(f: _Fill) -> Remediation:
     )
 
 
+def _answers(values: list[tuple[str, str]]) -> str:
+    """(value, address) pairs as "value on address, address vs value on address"."""
+    by_value: dict[str, list[str]] = {}
+    for value, address in values:
+        by_value.setdefault(value, []).append(address)
+    groups = list(by_value.items())[:4]
+    return " vs ".join(
+        f"{value} on {', '.join(addresses[:5])}" + (" ..." if len(addresses) > 5 else "")
+        for value, addresses in groups
+    ) + (" ..." if len(by_value) > len(groups) else "")
+
+
+def _http_differences(f: _Fill) -> str:
+    """What each layer answers, for each field in which the layers differ."""
+    ev = f.of(HttpDiffersEvidence)
+    answers = records_of(ev["layers"], LayerAnswer, 50)
+    parts: list[str] = []
+    for field in dict.fromkeys(f.strings(ev["differences"])):
+        if field == "status":
+            pairs = [(f.text(a["status"]) or "none", _visible(a["address"], 60)) for a in answers]
+            parts.append("status " + _answers(pairs))
+        elif field == "hsts":
+            pairs = [
+                (_visible(a["hsts"], 60) if a["hsts"] else "none", _visible(a["address"], 60))
+                for a in answers
+            ]
+            parts.append("HSTS " + _answers(pairs))
+    return "; ".join(parts)
+
+
 def _http_differs(f: _Fill) -> Remediation:
-    detail = f.text_of("statuses", "status", "hsts", "differences")
+    detail = _http_differences(f)
     return _done(
         f,
         "Layers answer with different HTTP status codes or HSTS policies"

@@ -108,7 +108,8 @@ CATALOGUE: tuple[CodeInfo, ...] = (
         _W,
         "http",
         "http",
-        "Layers answer with different status codes or HSTS policies.",
+        "Layers answer with different status codes or HSTS policies. Evidence: each layer's "
+        "`status` and `hsts`, and `differences` (which of the two differ).",
     ),
 )
 """Every finding code, grouped by family in the order of :data:`FAMILIES`."""

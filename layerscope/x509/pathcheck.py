@@ -24,6 +24,21 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.x509.oid import ExtensionOID, SignatureAlgorithmOID
 
 from layerscope.model import CertFacts
+from layerscope.model.evidence import (
+    CertRole,
+    ExpiredCaEvidence,
+    InvalidSerialEvidence,
+    MalformedExtensionEvidence,
+    NameConstraintsMalformedEvidence,
+    NameConstraintViolationEvidence,
+    NotV3Evidence,
+    NotYetValidCaEvidence,
+    PathLengthEvidence,
+    SignatureMismatchEvidence,
+    UnsupportedAlgorithmEvidence,
+    WeakKeyEvidence,
+    WeakSignatureEvidence,
+)
 from layerscope.model.times import iso_utc
 from layerscope.x509 import der, nameconstraints
 from layerscope.x509.certs import load
@@ -36,7 +51,7 @@ from layerscope.x509.pathcheck_ext import (
     name_constraints,
 )
 from layerscope.x509.pathcheck_names import san_names
-from layerscope.x509.pathcheck_types import Violation, cert_ref
+from layerscope.x509.pathcheck_types import Violation
 
 WEBPKI_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
 _PLAIN_SIGNATURES = frozenset(
@@ -73,7 +88,7 @@ def _check_path(
     path: tuple[CertFacts, ...], anchored: bool, at: dt.datetime, host: str
 ) -> tuple[Violation, ...]:
     # cached: the layers of a site (and many sites behind one CDN) serve the same chain
-    roles = {c.sha256: "intermediate" for c in path[1:]}
+    roles: dict[str, CertRole] = {c.sha256: "intermediate" for c in path[1:]}
     if len(path) > 1 and path[-1].self_issued:
         roles[path[-1].sha256] = "root"
     roles[path[0].sha256] = "leaf"
@@ -83,7 +98,7 @@ def _check_path(
     return tuple(_with_role(v, roles) for v in found)
 
 
-def _with_role(v: Violation, roles: dict[str, str]) -> Violation:
+def _with_role(v: Violation, roles: dict[str, CertRole]) -> Violation:
     """Say which certificate of the path it is about: "leaf", "intermediate" or "root"."""
     if "role" in v.evidence:
         return v
@@ -172,14 +187,16 @@ def _basic(facts: CertFacts, cert: x509.Certificate, *, anchor: bool) -> Iterato
             "signature_algorithm_mismatch",
             f"'{facts.subject}' names one signature algorithm in its signed part and another "
             "outside it (RFC 5280 4.1.1.2: they must be identical)",
-            {**cert_ref(facts), "algorithm": facts.signature_algorithm},
+            SignatureMismatchEvidence(
+                subject=facts.subject, sha256=facts.sha256, algorithm=facts.signature_algorithm
+            ),
         )
     if cert.version is not x509.Version.v3:
         yield Violation(
             "certificate_not_v3",
             f"'{facts.subject}' is an X.509 {cert.version.name} certificate: the Web PKI "
             "accepts only v3",
-            {**cert_ref(facts), "version": cert.version.name},
+            NotV3Evidence(subject=facts.subject, sha256=facts.sha256, version=cert.version.name),
         )
     serial = cert.serial_number
     der_octets = serial.bit_length() // 8 + 1
@@ -187,7 +204,9 @@ def _basic(facts: CertFacts, cert: x509.Certificate, *, anchor: bool) -> Iterato
         yield Violation(
             "invalid_serial",
             f"'{facts.subject}' has the serial number 0 (RFC 5280 4.1.2.2: a positive integer)",
-            {**cert_ref(facts), "serial": facts.serial, "octets": der_octets},
+            InvalidSerialEvidence(
+                subject=facts.subject, sha256=facts.sha256, serial=facts.serial, octets=der_octets
+            ),
             enforced=False,
         )
     elif serial < 0 or der_octets > 21:
@@ -196,7 +215,9 @@ def _basic(facts: CertFacts, cert: x509.Certificate, *, anchor: bool) -> Iterato
             f"'{facts.subject}' has a serial number that is "
             + ("negative" if serial < 0 else f"{der_octets} octets long")
             + " (RFC 5280 4.1.2.2: a positive integer of at most 20 octets)",
-            {**cert_ref(facts), "serial": facts.serial, "octets": der_octets},
+            InvalidSerialEvidence(
+                subject=facts.subject, sha256=facts.sha256, serial=facts.serial, octets=der_octets
+            ),
         )
 
 
@@ -216,13 +237,17 @@ def _malformed(facts: CertFacts) -> Iterator[Violation]:
             yield Violation(
                 "name_constraints_malformed",
                 f"the nameConstraints of '{facts.subject}' cannot be parsed: {error}",
-                {"ca": facts.subject, "ca_sha256": facts.sha256, "reason": error},
+                NameConstraintsMalformedEvidence(
+                    ca=facts.subject, ca_sha256=facts.sha256, reason=error
+                ),
             )
             continue
         yield Violation(
             "malformed_extension",
             f"the {name} extension of '{facts.subject}' cannot be parsed: {error}",
-            {**cert_ref(facts), "extension": name, "oid": oid, "error": error},
+            MalformedExtensionEvidence(
+                subject=facts.subject, sha256=facts.sha256, extension=name, oid=oid, error=error
+            ),
         )
 
 
@@ -237,28 +262,32 @@ def _path_length(facts: CertFacts, ext: x509.Extensions, index: int) -> Iterator
             f"the CA '{facts.subject}' allows {bc.path_length} intermediate"
             f"{'' if bc.path_length == 1 else 's'} below it (pathLenConstraint), the path has "
             f"{below}",
-            {
-                "ca": facts.subject,
-                "ca_sha256": facts.sha256,
-                "path_length": bc.path_length,
-                "below": below,
-            },
+            PathLengthEvidence(
+                ca=facts.subject, ca_sha256=facts.sha256, path_length=bc.path_length, below=below
+            ),
         )
 
 
-def _ca_validity(cert: CertFacts, at: dt.datetime, role: str) -> Iterator[Violation]:
+def _ca_validity(cert: CertFacts, at: dt.datetime, role: CertRole) -> Iterator[Violation]:
     if cert.not_after < at:
         code = "expired_root" if role == "root" else "expired_intermediate"
         yield Violation(
             code,
             f"the {role} '{cert.subject}' expired on {iso_utc(cert.not_after)}",
-            {**cert_ref(cert), "not_after": iso_utc(cert.not_after)},
+            ExpiredCaEvidence(
+                subject=cert.subject, sha256=cert.sha256, not_after=iso_utc(cert.not_after)
+            ),
         )
     elif cert.not_before > at:
         yield Violation(
             "not_yet_valid_ca",
             f"the {role} '{cert.subject}' is valid only from {iso_utc(cert.not_before)}",
-            {**cert_ref(cert), "not_before": iso_utc(cert.not_before), "role": role},
+            NotYetValidCaEvidence(
+                subject=cert.subject,
+                sha256=cert.sha256,
+                not_before=iso_utc(cert.not_before),
+                role=role,
+            ),
         )
 
 
@@ -269,11 +298,15 @@ def _key(facts: CertFacts, cert: x509.Certificate, *, enforced: bool) -> Iterato
         yield Violation(
             "unsupported_algorithm",
             f"the public key of '{facts.subject}' is of a kind clients cannot use",
-            {**cert_ref(facts), "algorithm": "unknown key type"},
+            UnsupportedAlgorithmEvidence(
+                subject=facts.subject, sha256=facts.sha256, algorithm="unknown key type", what="key"
+            ),
             enforced=enforced,
         )
         return
-    weak = {**cert_ref(facts), "key_type": facts.key_type, "key_bits": facts.key_bits}
+    weak = WeakKeyEvidence(
+        subject=facts.subject, sha256=facts.sha256, key_type=facts.key_type, key_bits=facts.key_bits
+    )
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < 2048:
             yield Violation(
@@ -304,7 +337,9 @@ def _key(facts: CertFacts, cert: x509.Certificate, *, enforced: bool) -> Iterato
         "unsupported_algorithm",
         f"'{facts.subject}' has an {algorithm} key, which the Web PKI does not allow "
         "(RSA of 2048 bits or more, EC P-256/P-384/P-521)",
-        {**cert_ref(facts), "algorithm": algorithm, "what": "key"},
+        UnsupportedAlgorithmEvidence(
+            subject=facts.subject, sha256=facts.sha256, algorithm=algorithm, what="key"
+        ),
         enforced=enforced,
     )
 
@@ -315,7 +350,11 @@ def _signature(facts: CertFacts, cert: x509.Certificate) -> Iterator[Violation]:
         yield Violation(
             "weak_signature",
             f"'{facts.subject}' ({facts.signature_algorithm})",
-            {**cert_ref(facts), "signature_algorithm": facts.signature_algorithm},
+            WeakSignatureEvidence(
+                subject=facts.subject,
+                sha256=facts.sha256,
+                signature_algorithm=facts.signature_algorithm,
+            ),
         )
         return
     if oid in _PLAIN_SIGNATURES or (oid == SignatureAlgorithmOID.RSASSA_PSS and _pss_ok(cert)):
@@ -324,7 +363,12 @@ def _signature(facts: CertFacts, cert: x509.Certificate) -> Iterator[Violation]:
         "unsupported_algorithm",
         f"'{facts.subject}' is signed with {facts.signature_algorithm}, which the Web PKI "
         "does not allow (RSA PKCS#1 or PSS, or ECDSA, with SHA-256/384/512)",
-        {**cert_ref(facts), "algorithm": facts.signature_algorithm, "what": "signature"},
+        UnsupportedAlgorithmEvidence(
+            subject=facts.subject,
+            sha256=facts.sha256,
+            algorithm=facts.signature_algorithm,
+            what="signature",
+        ),
     )
 
 
@@ -354,7 +398,6 @@ def _names(
     below_ext: x509.Extensions,
     is_leaf: bool,
 ) -> Iterator[Violation]:
-    where = {"ca": ca.subject, "ca_sha256": ca.sha256}
     reason = nameconstraints.malformed_reason(nc)
     critical = False
     if ext is not None:
@@ -373,7 +416,7 @@ def _names(
             yield Violation(
                 "name_constraints_malformed",
                 f"the nameConstraints of the CA '{ca.subject}' cannot be used: {reason}",
-                {**where, "reason": reason},
+                NameConstraintsMalformedEvidence(ca=ca.subject, ca_sha256=ca.sha256, reason=reason),
             )
         return
     dns = [n.value for n in names if isinstance(n, x509.DNSName)]
@@ -394,15 +437,16 @@ def _names(
             f"the CA '{ca.subject}' constrains names ({constraint}): {whose} "
             f"name{'s' if len(hits) > 1 else ''} {listed} {'are' if len(hits) > 1 else 'is'} "
             f"{inside} them",
-            {
-                **where,
-                "constraint": constraint,
-                "kind": kind,
-                "name": hits[0],
-                "names": hits[:50],
-                "certificate": below.subject,
-                "certificate_sha256": below.sha256,
-            },
+            NameConstraintViolationEvidence(
+                ca=ca.subject,
+                ca_sha256=ca.sha256,
+                constraint=constraint,
+                kind=kind,
+                name=hits[0],
+                names=hits[:50],
+                certificate=below.subject,
+                certificate_sha256=below.sha256,
+            ),
         )
 
 

@@ -14,8 +14,19 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
 from layerscope.model import CertFacts
+from layerscope.model.evidence import (
+    CaAsLeafEvidence,
+    EkuEvidence,
+    EmptyNameEvidence,
+    ExtensionCriticalityEvidence,
+    IssuerNotCaEvidence,
+    KeyIdentifierMissingEvidence,
+    KeyUsageEvidence,
+    NameConstraintsMalformedEvidence,
+    UnknownCriticalExtensionEvidence,
+)
 from layerscope.x509.pathcheck_names import get_extension, san_rules
-from layerscope.x509.pathcheck_types import Violation, cert_ref
+from layerscope.x509.pathcheck_types import Violation
 
 #: Extensions cryptography's Web PKI verifier understands (a critical one of any other kind
 #: makes it refuse the certificate, as RFC 5280 4.2 requires).
@@ -93,7 +104,7 @@ def common_rules(
         yield Violation(
             "empty_name",
             f"'{facts.subject or '(empty subject)'}' has an empty issuer name (RFC 5280 4.1.2.4)",
-            {**cert_ref(facts), "field": "issuer"},
+            EmptyNameEvidence(subject=facts.subject, sha256=facts.sha256, field="issuer"),
         )
     for ext in exts:
         if ext.critical and ext.oid not in KNOWN_EXTENSIONS:
@@ -101,7 +112,9 @@ def common_rules(
                 "unknown_critical_extension",
                 f"'{facts.subject}' carries the critical extension {ext.oid.dotted_string}, "
                 "which clients do not know: they must refuse the certificate",
-                {**cert_ref(facts), "oid": ext.oid.dotted_string},
+                UnknownCriticalExtensionEvidence(
+                    subject=facts.subject, sha256=facts.sha256, oid=ext.oid.dotted_string
+                ),
             )
         elif ext.critical and ext.oid in MUST_NOT_BE_CRITICAL:
             yield _criticality(facts, ext.oid, MUST_NOT_BE_CRITICAL[ext.oid], True, False)
@@ -120,13 +133,14 @@ def _criticality(
         "extension_criticality",
         f"'{facts.subject}' marks {name} {'critical' if sent else 'not critical'}; it must "
         f"{'' if expected else 'not '}be critical",
-        {
-            **cert_ref(facts),
-            "extension": name,
-            "oid": oid.dotted_string,
-            "critical": sent,
-            "expected": expected,
-        },
+        ExtensionCriticalityEvidence(
+            subject=facts.subject,
+            sha256=facts.sha256,
+            extension=name,
+            oid=oid.dotted_string,
+            critical=sent,
+            expected=expected,
+        ),
         enforced=enforced,
     )
 
@@ -146,7 +160,7 @@ def leaf_rules(
             "ca_certificate_as_leaf",
             f"the served leaf '{facts.subject}' is a CA certificate (basicConstraints cA=TRUE): "
             "a CA certificate cannot be a server certificate",
-            cert_ref(facts),
+            CaAsLeafEvidence(subject=facts.subject, sha256=facts.sha256),
         )
     eku = get_extension(exts, ExtensionOID.EXTENDED_KEY_USAGE)
     if (
@@ -159,7 +173,7 @@ def leaf_rules(
             "eku_missing_server_auth",
             f"the leaf's extendedKeyUsage does not allow TLS servers (serverAuth): it "
             f"lists {', '.join(names) or 'nothing'}",
-            {**cert_ref(facts), "ekus": names},
+            EkuEvidence(subject=facts.subject, sha256=facts.sha256, ekus=names),
         )
     ku = get_extension(exts, ExtensionOID.KEY_USAGE)
     if ku is not None and isinstance(ku.value, x509.KeyUsage):
@@ -169,14 +183,14 @@ def leaf_rules(
                 "key_usage_forbids_tls",
                 f"the leaf's keyUsage asserts keyCertSign ({', '.join(names)}): a server "
                 "certificate must not be able to sign certificates",
-                {**cert_ref(facts), "key_usages": names},
+                KeyUsageEvidence(subject=facts.subject, sha256=facts.sha256, key_usages=names),
             )
         elif not (ku.value.digital_signature or ku.value.key_encipherment):
             yield Violation(
                 "key_usage_forbids_tls",
                 f"the leaf's keyUsage ({', '.join(names) or 'nothing'}) allows neither "
                 "digitalSignature nor keyEncipherment: a TLS server cannot use the key",
-                {**cert_ref(facts), "key_usages": names},
+                KeyUsageEvidence(subject=facts.subject, sha256=facts.sha256, key_usages=names),
                 enforced=False,
             )
     if get_extension(exts, ExtensionOID.NAME_CONSTRAINTS) is not None:
@@ -184,7 +198,9 @@ def leaf_rules(
             "name_constraints_malformed",
             f"the leaf '{facts.subject}' carries nameConstraints, which only CA certificates "
             "may carry (RFC 5280 4.2.1.10)",
-            {"ca": facts.subject, "ca_sha256": facts.sha256, "reason": "on a leaf certificate"},
+            NameConstraintsMalformedEvidence(
+                ca=facts.subject, ca_sha256=facts.sha256, reason="on a leaf certificate"
+            ),
         )
     yield from san_rules(facts, cert, exts, constrained, host)
     # the verifier requires it of every leaf (Baseline Requirements 7.1.2.7.5)
@@ -199,7 +215,7 @@ def _key_id_missing(
         "key_identifier_missing",
         f"'{facts.subject}' has no {name} (Baseline Requirements {section}): clients that "
         "build paths by key identifier may pick the wrong issuer",
-        {**cert_ref(facts), "extension": name},
+        KeyIdentifierMissingEvidence(subject=facts.subject, sha256=facts.sha256, extension=name),
         enforced=enforced,
     )
 
@@ -212,7 +228,7 @@ def ca_rules(
         yield Violation(
             "empty_name",
             "a CA certificate on the path has an empty subject (RFC 5280 4.1.2.6)",
-            {**cert_ref(facts), "field": "subject"},
+            EmptyNameEvidence(subject=facts.subject, sha256=facts.sha256, field="subject"),
         )
     bc = get_extension(exts, ExtensionOID.BASIC_CONSTRAINTS)
     if bc is None or not isinstance(bc.value, x509.BasicConstraints):
@@ -220,14 +236,18 @@ def ca_rules(
             "issuer_not_ca",
             f"'{facts.subject}' issues a certificate on the path but has no basicConstraints: "
             "it is not a CA",
-            {**cert_ref(facts), "reason": "no basicConstraints extension"},
+            IssuerNotCaEvidence(
+                subject=facts.subject, sha256=facts.sha256, reason="no basicConstraints extension"
+            ),
         )
     elif not bc.value.ca:
         yield Violation(
             "issuer_not_ca",
             f"'{facts.subject}' issues a certificate on the path but is not a CA "
             "(basicConstraints cA=FALSE)",
-            {**cert_ref(facts), "reason": "basicConstraints cA is false"},
+            IssuerNotCaEvidence(
+                subject=facts.subject, sha256=facts.sha256, reason="basicConstraints cA is false"
+            ),
         )
     elif not bc.critical:
         yield _criticality(facts, bc.oid, "basicConstraints", False, True)
@@ -236,7 +256,7 @@ def ca_rules(
         yield Violation(
             "ca_missing_key_cert_sign",
             f"the CA '{facts.subject}' has no keyUsage extension (it must assert keyCertSign)",
-            {**cert_ref(facts), "key_usages": []},
+            KeyUsageEvidence(subject=facts.subject, sha256=facts.sha256, key_usages=[]),
         )
     elif not ku.value.key_cert_sign:
         names = key_usages(ku.value)
@@ -244,7 +264,7 @@ def ca_rules(
             "ca_missing_key_cert_sign",
             f"the CA '{facts.subject}' has keyUsage without keyCertSign "
             f"({', '.join(names) or 'nothing'}): it may not sign certificates",
-            {**cert_ref(facts), "key_usages": names},
+            KeyUsageEvidence(subject=facts.subject, sha256=facts.sha256, key_usages=names),
         )
     elif not ku.critical and not is_root:
         # Baseline Requirements 7.1.2.10.7: critical in CA certificates (clients accept it)
@@ -259,7 +279,11 @@ def ca_rules(
             "key_identifier_missing",
             f"the authorityKeyIdentifier of the CA '{facts.subject}' holds no keyIdentifier "
             "(only issuer and serial): clients require the key identifier",
-            {**cert_ref(facts), "extension": "authorityKeyIdentifier.keyIdentifier"},
+            KeyIdentifierMissingEvidence(
+                subject=facts.subject,
+                sha256=facts.sha256,
+                extension="authorityKeyIdentifier.keyIdentifier",
+            ),
         )
     eku = get_extension(exts, ExtensionOID.EXTENDED_KEY_USAGE)
     if eku is not None and isinstance(eku.value, x509.ExtendedKeyUsage):
@@ -271,7 +295,7 @@ def ca_rules(
                 f"the CA '{facts.subject}' restricts its extendedKeyUsage to "
                 f"{', '.join(names) or 'nothing'}: no serverAuth, so no TLS server "
                 "certificate below it is valid",
-                {**cert_ref(facts), "ekus": names},
+                EkuEvidence(subject=facts.subject, sha256=facts.sha256, ekus=names),
             )
     # roots come from trust stores, where old ones lack key identifiers: not the site's fault
     if not is_root and get_extension(exts, ExtensionOID.SUBJECT_KEY_IDENTIFIER) is None:

@@ -11,8 +11,15 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from layerscope.model import CertFacts
+from layerscope.model.evidence import (
+    CnNotInSanEvidence,
+    EmptyNameEvidence,
+    ExtensionCriticalityEvidence,
+    InvalidSanEvidence,
+    SanMissingEvidence,
+)
 from layerscope.model.names import name_matches
-from layerscope.x509.pathcheck_types import Violation, cert_ref
+from layerscope.x509.pathcheck_types import Violation
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -43,14 +50,16 @@ def san_rules(
             yield Violation(
                 "empty_name",
                 "the leaf has an empty subject and no subjectAltName: it names nobody",
-                {**cert_ref(facts), "field": "subject"},
+                EmptyNameEvidence(subject=facts.subject, sha256=facts.sha256, field="subject"),
             )
         else:
             yield Violation(
                 "san_missing",
                 "the leaf has no subjectAltName: browsers ignore the subject CN"
                 + (f" ('{facts.common_name}')" if facts.common_name else ""),
-                {**cert_ref(facts), "common_name": facts.common_name},
+                SanMissingEvidence(
+                    subject=facts.subject, sha256=facts.sha256, common_name=facts.common_name
+                ),
             )
         return
     if san.critical != empty_subject:
@@ -59,13 +68,14 @@ def san_rules(
             "the leaf's subjectAltName must be critical exactly when its subject is empty "
             f"(subject {'empty' if empty_subject else 'not empty'}, subjectAltName "
             f"{'critical' if san.critical else 'not critical'})",
-            {
-                **cert_ref(facts),
-                "extension": "subjectAltName",
-                "oid": san.oid.dotted_string,
-                "critical": san.critical,
-                "expected": empty_subject,
-            },
+            ExtensionCriticalityEvidence(
+                subject=facts.subject,
+                sha256=facts.sha256,
+                extension="subjectAltName",
+                oid=san.oid.dotted_string,
+                critical=san.critical,
+                expected=empty_subject,
+            ),
         )
     value = san.value
     assert isinstance(value, x509.SubjectAlternativeName)
@@ -82,7 +92,7 @@ def san_rules(
             "invalid_san",
             "the leaf's subjectAltName holds IP addresses of the wrong length (an address "
             "and a mask, not an address): " + ", ".join(bad_ips[:5]),
-            {**cert_ref(facts), "names": bad_ips[:50]},
+            InvalidSanEvidence(subject=facts.subject, sha256=facts.sha256, names=bad_ips[:50]),
             enforced="ip" in constrained,
         )
     if bad:
@@ -91,7 +101,7 @@ def san_rules(
             "the leaf's subjectAltName holds names that are not valid host names or wildcards: "
             + ", ".join(bad[:5])
             + (", ..." if len(bad) > 5 else ""),
-            {**cert_ref(facts), "names": bad[:50]},
+            InvalidSanEvidence(subject=facts.subject, sha256=facts.sha256, names=bad[:50]),
             # clients skip such names (so it is the cause when one of them was meant to
             # cover the site and nothing else does), and refuse the chain when a CA above
             # constrains DNS names: such a name cannot be checked against the constraint
@@ -106,7 +116,9 @@ def san_rules(
             "cn_not_in_san",
             f"the subject CN '{cn}' is not a verbatim copy of one of the subjectAltNames "
             "(Baseline Requirements 7.1.4.3)",
-            {**cert_ref(facts), "common_name": cn, "names": list(dns[:50])},
+            CnNotInSanEvidence(
+                subject=facts.subject, sha256=facts.sha256, common_name=cn, names=list(dns[:50])
+            ),
             enforced=False,
         )
 

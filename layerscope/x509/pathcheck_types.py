@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from layerscope.model import CertFacts
+from layerscope.model.evidence import CertRef
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,8 @@ class Violation:
     Attributes:
         code: the finding code it becomes.
         summary: one sentence with the facts (which certificate, which field, what it has).
-        evidence: JSON-compatible facts behind the summary.
+        evidence: JSON-compatible facts behind the summary, built with the code's shape
+            (:data:`layerscope.model.evidence.SHAPES`); the pipeline adds ``role``.
         enforced: the browser-grade verifier refuses chains that break this rule; False for
             rules only the CA/Browser Forum Baseline Requirements or some browsers state.
             Whether the finding is critical is decided with the verifier's verdict.
@@ -29,9 +31,9 @@ class Violation:
     enforced: bool = True
 
 
-def cert_ref(cert: CertFacts) -> dict[str, Any]:
+def cert_ref(cert: CertFacts) -> CertRef:
     """Subject and fingerprint: which certificate a violation is about."""
-    return {"subject": cert.subject, "sha256": cert.sha256}
+    return CertRef(subject=cert.subject, sha256=cert.sha256)
 
 
 __all__ = ["Violation", "cert_ref"]

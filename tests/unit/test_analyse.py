@@ -19,7 +19,7 @@ from layerscope.model import (
 )
 from layerscope.x509.stores import TrustStore
 
-from .helpers import HOST, NOW, Pki, cf, failed_layer, layer
+from .helpers import HOST, NAMES, NOW, Pki, cf, failed_layer, layer
 
 TH = Thresholds(NOW)
 
@@ -269,6 +269,20 @@ def test_missing_intermediate_found_nowhere_names_the_issuer(ca: Pki) -> None:
     finding = only(analyse_layer(leaf_only, HOST, TH), "incomplete_chain")
     assert finding.evidence["missing_issuer"] == cf(ca.inter).subject
     assert finding.evidence["found"] == []
+
+
+def test_incomplete_chain_names_where_to_download_the_missing_intermediate(ca: Pki) -> None:
+    """The caIssuers URLs of the certificate whose issuer is missing are evidence
+    ``ca_issuers``, whether the intermediate was found elsewhere or nowhere."""
+    url = "http://ca.example/unit-issuing.der"
+    with_aia = pki.leaf(list(NAMES), now=NOW, parent=ca.inter, aia_issuers=[url])
+    nowhere = only(analyse_layer(layer([with_aia], ca.store), HOST, TH), "incomplete_chain")
+    assert nowhere.evidence["ca_issuers"] == [url]
+    elsewhere = layer([with_aia], ca.store, others=[(cf(ca.inter), "served by 192.0.2.2:443")])
+    found = only(analyse_layer(elsewhere, HOST, TH), "incomplete_chain")
+    assert found.evidence["ca_issuers"] == [url]
+    plain = only(analyse_layer(layer([ca.leaf()], ca.store), HOST, TH), "incomplete_chain")
+    assert plain.evidence["ca_issuers"] == []
 
 
 def test_chain_shape_findings(ca: Pki) -> None:

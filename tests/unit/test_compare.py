@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import pytest
 
 from layerscope.diagnose.compare import Reference, choose_reference, compare_layers
+from layerscope.diagnose.headers import http_differs
 from layerscope.diagnose.layer import Thresholds
 from layerscope.lab import pki
-from layerscope.model import ErrorKind, Finding, Layer, ProbeError, Role, Severity
+from layerscope.model import ErrorKind, Finding, HttpResult, Layer, ProbeError, Role, Severity
 from layerscope.x509.stores import TrustStore
 
 from .helpers import HOST, NOW, Pki, cf, failed_layer, layer
@@ -426,3 +428,32 @@ def test_newer_but_self_signed_edge_leaf_is_not_edge_ahead_of_origin(ca: Pki) ->
     layers = [origin([good, ca.inter], ca.store), edge([newer_self_signed], ca.store)]
     assert reference_of(layers).layer is layers[0]
     assert "edge_ahead_of_origin" not in codes(compare(layers))
+
+
+def answered(base: Layer, status: int, hsts: str = "") -> Layer:
+    """``base`` with a page fetched over it: ``status``, and HSTS when ``hsts`` is given."""
+    headers = (("strict-transport-security", hsts),) if hsts else ()
+    page = HttpResult(base.address, base.port, status=status, headers=headers)
+    return dataclasses.replace(base, http=page)
+
+
+def test_http_differs_says_in_what_the_layers_differ(ca: Pki) -> None:
+    """One finding for the site, with each layer's answer and the fields that differ."""
+    leaf = ca.leaf()
+    a = answered(edge([leaf, ca.inter], ca.store, EDGE_1), 200, "max-age=300")
+    b = answered(edge([leaf, ca.inter], ca.store, EDGE_2), 200)
+    c = answered(edge([leaf, ca.inter], ca.store, EDGE_3), 301, "max-age=300")
+    (finding,) = http_differs([a, b, c])
+    assert finding.code == "http_differs"
+    assert finding.evidence["differences"] == ["status", "hsts"]
+    assert finding.evidence["layers"] == [
+        {"address": EDGE_1, "status": 200, "hsts": "max-age=300"},
+        {"address": EDGE_2, "status": 200, "hsts": ""},
+        {"address": EDGE_3, "status": 301, "hsts": "max-age=300"},
+    ]
+    (only_hsts,) = http_differs([a, b])
+    assert only_hsts.evidence["differences"] == ["hsts"]
+    assert (
+        http_differs([a, answered(edge([leaf, ca.inter], ca.store, EDGE_2), 200, "max-age=300")])
+        == []
+    )
