@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
-from layerscope.model import Finding, HttpResult, Layer, Severity
+from layerscope.model import Finding, HttpResult, Layer, Role, Severity
 from layerscope.model.evidence import (
     CspUpgradeEvidence,
     HstsMissingEvidence,
@@ -110,12 +111,24 @@ def http_differs(layers: Sequence[Layer]) -> list[Finding]:
     if len(hsts) > 1:
         what.append("HSTS policies")
         differences.append("hsts")
+    # the layers that differ are the finding's: from the origin's answer when the origin
+    # answered, else from the most common answer (ties: the first layer's)
+    origin = next((ly for ly, _ in answered if ly.role is Role.ORIGIN), None)
+    keys = {a: (p["status"], p["hsts"]) for a, p in policies.items()}
+    if origin is not None:
+        usual, than = keys[origin.address], "the origin"
+    else:
+        counts = Counter(keys.values())
+        usual, than = max(keys.values(), key=lambda k: counts[k]), "the other layers"
+    odd = tuple(ly.address for ly, _ in answered if keys[ly.address] != usual)
     return [
         Finding(
             "http_differs",
             Severity.WARNING,
-            tuple(ly.address for ly, _ in answered),
-            "the layers answer with different " + " and ".join(what),
+            odd,
+            f"{'this layer answers' if len(odd) == 1 else 'these layers answer'} with other "
+            + " and ".join(what)
+            + f" than {than}",
             HttpDiffersEvidence(
                 layers=[LayerAnswer(address=a, **p) for a, p in policies.items()],
                 differences=differences,

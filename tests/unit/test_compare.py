@@ -457,3 +457,19 @@ def test_http_differs_says_in_what_the_layers_differ(ca: Pki) -> None:
         http_differs([a, answered(edge([leaf, ca.inter], ca.store, EDGE_2), 200, "max-age=300")])
         == []
     )
+
+
+def test_http_differs_concerns_only_the_layers_that_differ(ca: Pki) -> None:
+    """Origin and two edges send HSTS, one edge does not: the finding is that edge's only
+    (compared with the origin); without an origin, with the most common answer."""
+    leaf = ca.leaf()
+    o = answered(origin([leaf, ca.inter], ca.store), 200, "max-age=300")
+    a = answered(edge([leaf, ca.inter], ca.store, EDGE_1), 200, "max-age=300")
+    b = answered(edge([leaf, ca.inter], ca.store, EDGE_2), 200, "max-age=300")
+    c = answered(edge([leaf, ca.inter], ca.store, EDGE_3), 200)
+    (finding,) = http_differs([o, a, b, c])
+    assert finding.layers == (EDGE_3,)
+    assert "than the origin" in finding.summary
+    (finding,) = http_differs([a, b, c])
+    assert finding.layers == (EDGE_3,)
+    assert "than the other layers" in finding.summary
