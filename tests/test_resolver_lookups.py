@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 
 from layerscope.commands.main import main
-from layerscope.lab.dns import SILENT, DnsResponder
+from layerscope.lab.dns import DnsResponder
+from layerscope.lab.dns_zone import SILENT
 from layerscope.lab.lab import Lab
 from layerscope.lab.loop import LoopThread
-from layerscope.lab.scenarios import REPOSITORY_HOST
+from layerscope.lab.services import REPOSITORY_HOST
 from layerscope.model.names import is_ip
 
 

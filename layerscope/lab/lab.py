@@ -20,20 +20,14 @@ from types import TracebackType
 
 from layerscope.lab import pki
 from layerscope.lab.dns import DnsResponder
+from layerscope.lab.hierarchy import LabPki, make_pki
 from layerscope.lab.loop import LoopThread
 from layerscope.lab.pki import pem_bundle
 from layerscope.lab.repository import Repository
-from layerscope.lab.scenarios import (
-    CDN_ZONE,
-    REPOSITORY_HOST,
-    ZONE,
-    LabPki,
-    LabServices,
-    SiteSpec,
-    make_pki,
-    make_sites,
-)
+from layerscope.lab.scenarios import make_sites
 from layerscope.lab.servers import LayerServer
+from layerscope.lab.services import REPOSITORY_HOST, LabServices
+from layerscope.lab.site import CDN_ZONE, ZONE, SiteSpec
 from layerscope.lab.stapling import StaplingServer
 
 

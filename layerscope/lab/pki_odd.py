@@ -5,8 +5,8 @@ extendedKeyUsage, subjectAltName, nameConstraints, authority and subject key ide
 extra raw extensions) can be left at the profile's default, set to another value or
 criticality, or left out; the key type, the names (empty allowed), the serial and the
 validity are chosen freely. What cryptography refuses to build (a negative serial, one of
-more than 20 octets, an unparseable extension value) is made by patching the DER and
-re-signing the TBS part, as :func:`.pki._resign_sha1` does.
+more than 20 octets, GeneralizedTime before 2050) is made by patching the DER and
+re-signing the TBS part (:mod:`layerscope.lab.pki_patch`).
 
 Pure: no I/O. Keys and serials are reproducible inside :func:`.pki.deterministic`, except
 RSA keys (cryptography cannot derive them from a seed).
@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, ObjectIdentifier
 
 from layerscope.lab import pki
 from layerscope.lab.pki import Issued, PrivateKey
+from layerscope.lab.pki_patch import generalized_validity, patch_tbs, pss_padding, set_serial
 
 KeyKind = Literal["ec", "p384", "p521", "p224", "secp256k1", "rsa1024", "rsa2048", "ed25519"]
 """Key types :func:`new_key` makes ("ec" is P-256, the lab's default)."""
@@ -284,18 +284,14 @@ def issue(
     salt = pss_salt if pss else None
     cert = _build(builder, signer, salt=salt)
     if not buildable:
-        cert = patch_tbs(cert, signer, lambda tbs: _set_serial(tbs, wanted_serial), salt=salt)
+        cert = patch_tbs(cert, signer, lambda tbs: set_serial(tbs, wanted_serial), salt=salt)
     if generalized_time:
-        cert = patch_tbs(cert, signer, _generalized_validity, salt=salt)
+        cert = patch_tbs(cert, signer, generalized_validity, salt=salt)
     return Issued(cert, own)
 
 
 def _key_usage_ca() -> x509.KeyUsage:
     return key_usage("digital_signature", "key_cert_sign", "crl_sign")
-
-
-def _pss(salt: int) -> padding.PSS:
-    return padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=salt)
 
 
 def _build(
@@ -304,100 +300,8 @@ def _build(
     if salt is not None:
         if not isinstance(signer, rsa.RSAPrivateKey):
             raise ValueError("RSA-PSS needs an RSA signer")
-        return builder.sign(signer, hashes.SHA256(), rsa_padding=_pss(salt))
+        return builder.sign(signer, hashes.SHA256(), rsa_padding=pss_padding(salt))
     return pki._sign(builder, signer)
-
-
-# DER patching ---------------------------------------------------------------------------
-
-
-def _read(data: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, start of content, end) of the DER TLV at ``pos``."""
-    tag = data[pos]
-    length = data[pos + 1]
-    pos += 2
-    if length & 0x80:
-        count = length & 0x7F
-        length = int.from_bytes(data[pos : pos + count], "big")
-        pos += count
-    return tag, pos, pos + length
-
-
-def _tlv(tag: int, content: bytes) -> bytes:
-    n = len(content)
-    if n < 0x80:
-        return bytes([tag, n]) + content
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(size)]) + size + content
-
-
-def _elements(content: bytes) -> list[bytes]:
-    out: list[bytes] = []
-    pos = 0
-    while pos < len(content):
-        _tag, _start, end = _read(content, pos)
-        out.append(content[pos:end])
-        pos = end
-    return out
-
-
-def _set_serial(tbs: list[bytes], serial: int) -> list[bytes]:
-    index = 1 if tbs[0][0] == 0xA0 else 0  # after the [0] version
-    length = (serial + (serial < 0)).bit_length() // 8 + 1  # two's complement, minimal
-    tbs[index] = _tlv(0x02, serial.to_bytes(length, "big", signed=True))
-    return tbs
-
-
-def _generalized_validity(tbs: list[bytes]) -> list[bytes]:
-    index = 4 if tbs[0][0] == 0xA0 else 3  # version, serial, signature, issuer, validity
-    _tag, start, end = _read(tbs[index], 0)
-    times = []
-    for element in _elements(tbs[index][start:end]):
-        tag, start, end = _read(element, 0)
-        value = element[start:end]
-        if tag == 0x17:  # UTCTime YYMMDDHHMMSSZ: RFC 5280 reads YY < 50 as 20YY
-            value = (b"19" if int(value[:2]) >= 50 else b"20") + value
-        times.append(_tlv(0x18, value))
-    tbs[index] = _tlv(0x30, b"".join(times))
-    return tbs
-
-
-def load(der: bytes) -> x509.Certificate:
-    """Parse DER without cryptography's warnings about what odd certificates break."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return x509.load_der_x509_certificate(der)
-
-
-def patch_tbs(
-    cert: x509.Certificate,
-    signer: PrivateKey,
-    edit: Callable[[list[bytes]], list[bytes]],
-    *,
-    salt: int | None = None,
-) -> x509.Certificate:
-    """``cert`` with its TBS elements (DER TLVs: version, serial, signature, issuer,
-    validity, subject, SPKI, extensions) rewritten by ``edit`` and re-signed by ``signer``.
-
-    For what cryptography refuses to build; the signature algorithm stays the same (pass
-    the PSS ``salt`` length when ``cert`` is signed with RSA-PSS).
-    """
-    der = cert.public_bytes(serialization.Encoding.DER)
-    _tag, start, end = _read(der, 0)
-    tbs_der, algorithm, _signature = _elements(der[start:end])
-    _tag, tbs_start, tbs_end = _read(tbs_der, 0)
-    tbs = _tlv(0x30, b"".join(edit(_elements(tbs_der[tbs_start:tbs_end]))))
-    signature = _raw_sign(tbs, signer, salt=salt)
-    return load(_tlv(0x30, tbs + algorithm + _tlv(0x03, b"\x00" + signature)))
-
-
-def _raw_sign(tbs: bytes, signer: PrivateKey, *, salt: int | None) -> bytes:
-    if isinstance(signer, ec.EllipticCurvePrivateKey):
-        return signer.sign(tbs, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
-    if isinstance(signer, ed25519.Ed25519PrivateKey):
-        return signer.sign(tbs)
-    pad = _pss(salt) if salt is not None else padding.PKCS1v15()
-    return signer.sign(tbs, pad, hashes.SHA256())
 
 
 __all__ = [
@@ -408,10 +312,8 @@ __all__ = [
     "eku",
     "issue",
     "key_usage",
-    "load",
     "name",
     "name_constraints",
     "new_key",
-    "patch_tbs",
     "raw",
 ]

@@ -13,17 +13,15 @@ import datetime as dt
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from layerscope.lab import pki
+from layerscope.lab.hierarchy import LabPki
 from layerscope.lab.servers import Behaviour, LayerSpec
+from layerscope.lab.site import SiteSpec
 from layerscope.x509 import der
-
-if TYPE_CHECKING:
-    from layerscope.lab.scenarios import LabPki, SiteSpec
 
 _KEY_USAGE = "2.5.29.15"
 
@@ -99,7 +97,6 @@ def bad_key_usage(parts: der.Certificate) -> der.Certificate:
 
 def malformed_sites(ca: LabPki, now: dt.datetime, host: Callable[[str], str]) -> list[SiteSpec]:
     """The sites ``unparseable``, ``unparseable-leaf`` and ``malformed-san``, in that order."""
-    from layerscope.lab.scenarios import SiteSpec  # scenarios imports this module
 
     def tls(*chain: pki.Issued) -> LayerSpec:
         return LayerSpec(Behaviour.TLS, chain)

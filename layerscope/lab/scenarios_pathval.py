@@ -12,18 +12,18 @@ come after every other site: seeded labs keep the earlier sites' keys and finger
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from layerscope.lab import pki_odd
+from layerscope.lab.hierarchy import LabPki
 from layerscope.lab.pki import Issued
 from layerscope.lab.pki_odd import Ext
 from layerscope.lab.servers import Behaviour, LayerSpec
-
-if TYPE_CHECKING:
-    from layerscope.lab.scenarios import LabPki, LabServices, SiteSpec
+from layerscope.lab.services import LabServices
+from layerscope.lab.site import ZONE, SiteSpec, lab_host
 
 #: A critical extension no client knows (an OID under the UUID arc 2.25, never assigned).
 UNKNOWN_OID = "2.25.329800735698586629295641978511506172918"
@@ -31,27 +31,22 @@ UNKNOWN_OID = "2.25.329800735698586629295641978511506172918"
 
 def pathval_sites(ca: LabPki, now: dt.datetime, services: LabServices) -> list[SiteSpec]:
     """The path-validation sites, in the order the demo shows them."""
-    from layerscope.lab.scenarios import ZONE, SiteSpec  # scenarios imports this module
-
     del services  # nothing to publish: every layer sends its whole chain
     sites: list[SiteSpec] = []
     org = "Lab Public Trust"
-
-    def host(name: str) -> str:
-        return f"{name}.{ZONE}"
 
     def add(
         name: str, description: str, chain: tuple[Issued, ...], roots: tuple[Issued, ...] = ()
     ) -> None:
         layer = LayerSpec(Behaviour.TLS, chain)
-        sites.append(SiteSpec(name, host(name), description, layer, (layer,), roots=roots))
+        sites.append(SiteSpec(name, lab_host(name), description, layer, (layer,), roots=roots))
 
     def inter(cn: str | x509.Name, parent: Issued | None = None, **kw: Any) -> Issued:
         return pki_odd.issue(cn, now=now, parent=parent or ca.r1, ca=True, org=org, **kw)
 
     def leaf(name: str, parent: Issued, **kw: Any) -> Issued:
-        kw.setdefault("sans", [host(name), f"www.{host(name)}"])
-        return pki_odd.issue(kw.pop("subject", host(name)), now=now, parent=parent, **kw)
+        kw.setdefault("sans", [lab_host(name), f"www.{lab_host(name)}"])
+        return pki_odd.issue(kw.pop("subject", lab_host(name)), now=now, parent=parent, **kw)
 
     def simple(name: str, description: str, issuer: Issued, **kw: Any) -> None:
         add(name, description, (leaf(name, issuer, **kw), issuer))
@@ -71,7 +66,7 @@ def pathval_sites(ca: LabPki, now: dt.datetime, services: LabServices) -> list[S
         "The intermediate's name constraints exclude the site's own name.",
         inter(
             "Lab Constrained CA (not nc-excluded)",
-            name_constraints=pki_odd.name_constraints(excluded=[host("nc-excluded")]),
+            name_constraints=pki_odd.name_constraints(excluded=[lab_host("nc-excluded")]),
         ),
     )
     simple(
@@ -202,7 +197,7 @@ def pathval_sites(ca: LabPki, now: dt.datetime, services: LabServices) -> list[S
         "Besides the site's names the certificate lists a name with an underscore, which "
         "CAs may no longer issue.",
         ca.i1,
-        sans=[host("underscore-san"), f"api_v2.{host('underscore-san')}"],
+        sans=[lab_host("underscore-san"), f"api_v2.{lab_host('underscore-san')}"],
     )
     simple(
         "partial-wildcard",

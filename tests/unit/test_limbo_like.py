@@ -40,7 +40,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID as EKU
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from layerscope.diagnose.layer import Thresholds, analyse_layer
-from layerscope.lab import pki, pki_odd
+from layerscope.lab import pki, pki_odd, pki_patch
 from layerscope.lab.pki import Issued, PrivateKey
 from layerscope.lab.pki_odd import Ext, raw
 from layerscope.model import Layer, ProbeResult, Role, Severity
@@ -186,7 +186,7 @@ def dns(*names: str) -> list[x509.GeneralName]:
 
 def tlv(tag: int, content: bytes) -> bytes:
     """One DER TLV."""
-    return pki_odd._tlv(tag, content)
+    return pki_patch.tlv(tag, content)
 
 
 def nc_der(permitted: Sequence[bytes] = (), excluded: Sequence[bytes] = (), **kw: bool) -> Ext:
@@ -222,20 +222,20 @@ def edit_extensions(
 
     def tbs(elements: list[bytes]) -> list[bytes]:
         assert elements[-1][0] == 0xA3
-        _t, start, end = pki_odd._read(elements[-1], 0)
+        _t, start, end = pki_patch.read_tlv(elements[-1], 0)
         seq = elements[-1][start:end]
-        _t, s2, e2 = pki_odd._read(seq, 0)
-        exts = edit(pki_odd._elements(seq[s2:e2]))
+        _t, s2, e2 = pki_patch.read_tlv(seq, 0)
+        exts = edit(pki_patch.elements(seq[s2:e2]))
         elements[-1] = tlv(0xA3, tlv(0x30, b"".join(exts)))
         return elements
 
-    return pki_odd.patch_tbs(cert.cert, signer, tbs)
+    return pki_patch.patch_tbs(cert.cert, signer, tbs)
 
 
 def ext_oid(ext_der: bytes) -> bytes:
     """The DER OID TLV at the start of an Extension TLV."""
-    _t, start, _end = pki_odd._read(ext_der, 0)
-    _t, _ostart, oend = pki_odd._read(ext_der, start)
+    _t, start, _end = pki_patch.read_tlv(ext_der, 0)
+    _t, _ostart, oend = pki_patch.read_tlv(ext_der, start)
     return ext_der[start:oend]
 
 
@@ -256,9 +256,9 @@ def oid_der(oid: x509.ObjectIdentifier) -> bytes:
 def with_outer_algorithm(cert: x509.Certificate, algorithm: bytes) -> x509.Certificate:
     """``cert`` whose outer signatureAlgorithm is replaced (the TBS one kept)."""
     der = cert.public_bytes(serialization.Encoding.DER)
-    _t, start, end = pki_odd._read(der, 0)
-    tbs, _alg, sig = pki_odd._elements(der[start:end])
-    return pki_odd.load(tlv(0x30, tbs + algorithm + sig))
+    _t, start, end = pki_patch.read_tlv(der, 0)
+    tbs, _alg, sig = pki_patch.elements(der[start:end])
+    return pki_patch.load(tlv(0x30, tbs + algorithm + sig))
 
 
 ECDSA_SHA384 = tlv(0x30, oid_der(x509.ObjectIdentifier("1.2.840.10045.4.3.3")))
@@ -479,7 +479,7 @@ def _v1_leaf() -> Situation:
         return [e for e in tbs if e[0] not in (0xA0, 0xA3)]
 
     return situation(
-        [pki_odd.patch_tbs(lf.cert, r.key, v1)],
+        [pki_patch.patch_tbs(lf.cert, r.key, v1)],
         [r],
         refused=True,
         codes=("certificate_not_v3",),

@@ -25,7 +25,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID as EKU
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from layerscope.diagnose.layer import Thresholds, analyse_layer
-from layerscope.lab import pki, pki_odd
+from layerscope.lab import pki, pki_odd, pki_patch
 from layerscope.lab.pki import Issued
 from layerscope.lab.pki_odd import Ext, raw
 from layerscope.model import Layer, ProbeResult, Role, Severity
@@ -118,9 +118,9 @@ def _ip(value: str) -> x509.IPAddress:
 
 def _nc_raw(tag: int, *general_names: bytes) -> Ext:
     """nameConstraints with raw GeneralSubtrees under [0] permitted (0xA0) or [1] excluded."""
-    subtrees = b"".join(pki_odd._tlv(0x30, g) for g in general_names)
-    body = pki_odd._tlv(tag, subtrees) if general_names else b""
-    return raw(ExtensionOID.NAME_CONSTRAINTS, pki_odd._tlv(0x30, body), critical=True)
+    subtrees = b"".join(pki_patch.tlv(0x30, g) for g in general_names)
+    body = pki_patch.tlv(tag, subtrees) if general_names else b""
+    return raw(ExtensionOID.NAME_CONSTRAINTS, pki_patch.tlv(0x30, body), critical=True)
 
 
 CASES: dict[str, Callable[[Table], Case]] = {}
@@ -303,7 +303,7 @@ def _nc_ip(t: Table) -> Case:
 
 @case("nc-bad-ip-mask")
 def _nc_mask(t: Table) -> Case:
-    mask = pki_odd._tlv(0x87, bytes([10, 0, 0, 0, 255, 0, 255, 0]))  # not contiguous
+    mask = pki_patch.tlv(0x87, bytes([10, 0, 0, 0, 255, 0, 255, 0]))  # not contiguous
     ca = t.ca("Table CA nc-mask", name_constraints=_nc_raw(0xA0, mask))
     leaf = t.leaf(ca, subject_alt_name=_san(*SANS, _ip("10.0.0.1")))
     return Case((leaf, ca), (t.root,), True, ("name_constraints_malformed",))
