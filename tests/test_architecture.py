@@ -68,3 +68,14 @@ def test_every_package_is_in_a_layer_and_no_contract_has_exemptions() -> None:
     assert packages == named
     loose = {p.name for p in (root / "layerscope").glob("*.py")} - {"__init__.py", "__main__.py"}
     assert loose == set(), f"modules outside the layers: {sorted(loose)}"
+
+
+def test_no_module_import_cycle() -> None:
+    """No module of layerscope imports itself through others (lazy imports included)."""
+    import grimp
+
+    graph = grimp.build_graph("layerscope")
+    ours = {m for m in graph.modules if m.startswith("layerscope")}
+    for module in sorted(ours):
+        for imported in graph.find_modules_directly_imported_by(module) & ours:
+            assert not graph.chain_exists(imported, module), (module, imported)
