@@ -255,22 +255,24 @@ def test_invalid_origin_is_refused_with_exit_3(
 def test_unreadable_ca_bundle_is_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A missing or non-PEM --ca-bundle: clear site error, exit 3, no probe."""
-    missing = tmp_path / "nope.pem"
-    code, data, _err = run(
-        ["check", "example.test", "--edge", "127.251.0.4", "--ca-bundle", str(missing), "--json"],
-        capsys,
-    )
-    assert code == 3
-    assert "cannot read" in data["sites"][0]["error"]["message"]
+    """A missing or non-PEM --ca-bundle: one line on stderr, exit 3, no report, no probe."""
     garbage = tmp_path / "garbage.pem"
     garbage.write_bytes(b"\x00\x01 not a certificate")
-    code, data, _err = run(
-        ["check", "example.test", "--edge", "127.251.0.4", "--ca-bundle", str(garbage), "--json"],
-        capsys,
-    )
-    assert code == 3
-    assert "no PEM certificates" in data["sites"][0]["error"]["message"]
+    for bundle, said in ((tmp_path / "nope.pem", "cannot read"), (garbage, "no PEM certificates")):
+        code, data, err = run(
+            [
+                "check",
+                "example.test",
+                "--edge",
+                "127.251.0.4",
+                "--ca-bundle",
+                str(bundle),
+                "--json",
+            ],
+            capsys,
+        )
+        assert (code, data) == (3, None)
+        assert said in err and err.count("\n") == 1
 
 
 def test_usage_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:

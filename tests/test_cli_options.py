@@ -108,23 +108,78 @@ def test_the_commands_sharing_the_check_options_reach_the_same_fields(
     assert getattr(request.options, spec.target) == getattr(expected.options, spec.target)
 
 
-@pytest.mark.parametrize("command", SHARING)
-def test_help_lists_every_declaration(
-    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``--help`` of each subcommand sharing the options names every flag with its help
-    (defaults filled in), --config and the output formats."""
-    monkeypatch.setenv("COLUMNS", "200")
+def help_text(command: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """``layerscope COMMAND --help`` with its whitespace folded (COLUMNS is set wide)."""
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
     assert exc.value.code == 0
-    text = " ".join(capsys.readouterr().out.split())
+    return " ".join(capsys.readouterr().out.split())
+
+
+#: What each command prints: its output formats, and whether it reads --config.
+PRINTS = {
+    "check": ([flag for flag, _help in FORMATS], True),
+    "fix-chain": ([], False),
+    "watch": (["--json"], True),
+}
+
+
+@pytest.mark.parametrize("command", SHARING)
+def test_help_lists_every_declaration_the_command_honours(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--help`` of each subcommand sharing the options names every flag it honours with
+    its help (defaults filled in), and only the output formats it prints: check all of
+    them and --config, watch --json (JSON lines) and --config, fix-chain none of them."""
+    monkeypatch.setenv("COLUMNS", "200")
+    text = help_text(command, capsys)
     for spec, flag in FLAGS:
-        assert cli_name(command, flag) in text
-        assert " ".join(spec.help_for(flag).split()) in text, flag.name
-    for line in (CONFIG_HELP, *(help_text for _flag, help_text in FORMATS)):
-        assert line in text
+        listed = f"{cli_name(command, flag)} " in text or f"{cli_name(command, flag)}]" in text
+        assert listed == spec.honoured_by(command), flag.name
+        if listed:
+            assert " ".join(spec.help_for(flag).split()) in text, flag.name
+    formats, config = PRINTS[command]
+    assert (CONFIG_HELP in text) == config
+    assert ("--config" in text) == config
+    for flag, line in FORMATS:
+        assert (f"{flag} " in text) == (flag in formats), flag
+        if command == "check":
+            assert line in text
     assert "{default}" not in text
+
+
+def test_options_judging_findings_are_checks_only() -> None:
+    """Only check judges findings and compares stores: --warn-days, --crit-days,
+    --alt-ca-bundle and --path (the page fetched) are listed by check alone; every other
+    option by all three commands."""
+    only_check = {f.name for spec, f in FLAGS if not spec.honoured_by("watch")}
+    assert only_check == {"--alt-ca-bundle", "--warn-days", "--crit-days", "--path"}
+    assert all(spec.honoured_by("check") for spec in OPTIONS)
+    assert all(spec.honoured_by("fix-chain") == spec.honoured_by("watch") for spec in OPTIONS)
+
+
+def test_help_shows_layerscope_host_the_commands_and_the_exit_codes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The top-level --help shows `layerscope HOST`, every command and the exit codes."""
+    monkeypatch.setenv("COLUMNS", "200")
+    text = help_text("--help", capsys)
+    assert "layerscope HOST" in text
+    for command in ("check", "watch", "fix-chain", "demo"):
+        assert f"layerscope {command} " in text, command
+    for code in ("0 ok", "1 warning", "2 critical", "3 unknown", "0 converged", "0 written"):
+        assert code in text
+    assert "HOST:PORT" in text and "[IPv6]:PORT" in text
+
+
+@pytest.mark.parametrize("argv", [["help"], ["help", "watch"]])
+def test_help_word_is_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """`layerscope help [COMMAND]` prints the help (git's habit), not a lookup of "help"."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: layerscope {argv[1]}" if argv[1:] else "usage: layerscope [")
 
 
 def test_flags_and_groups_are_the_ones_users_know() -> None:

@@ -82,7 +82,7 @@ def test_keys_may_use_hyphens_and_plural_field_names(tmp_path: Path) -> None:
         },
     )
     assert options.warn_days == 3
-    assert options.edges == ("192.0.2.1", "2001:db8::1")
+    assert options.edges == (Endpoint("192.0.2.1"), Endpoint("2001:db8::1"))
     assert options.resolvers == (Endpoint("192.0.2.53", 5353),)
     assert options.ecs == ("203.0.113.0/24",)
     assert options.sni is None
@@ -108,7 +108,12 @@ def test_values_are_normalised() -> None:
         ({"port": 0}, "port must be 1-65535"),
         ({"port": 70000}, "port must be 1-65535"),
         ({"edge": 5}, "edge must be a string or a list of strings"),
-        ({"edge": ["x.test"]}, "invalid edge 'x.test': give an IP address"),
+        ({"edge": ["x.test"]}, "invalid edge 'x.test': give an IP address (IP[:PORT])"),
+        ({"edge": ["192.0.2.1:0"]}, "invalid edge '192.0.2.1:0': port must be 1-65535"),
+        (
+            {"origin": "https://o.test:8443/"},
+            "invalid origin 'https://o.test:8443/': not a URL, give HOST[:PORT]: o.test:8443",
+        ),
         ({"resolver": "r.test"}, "invalid resolver 'r.test': give an IP address"),
         ({"resolver": "[::1"}, "invalid resolver '[::1': missing ']'"),
         ({"warn-days": -2}, "warn-days must not be negative"),
@@ -169,7 +174,8 @@ def test_errors_say_where(tmp_path: Path) -> None:
         (["--concurrency", "0"], "concurrency must be at least 1"),
         (["--at", "nope"], "invalid --at 'nope': use ISO 8601, e.g. 2026-12-01T09:00Z"),
         (["--path", "a b"], "invalid path 'a b'"),
-        (["--edge", "host.test"], "invalid edge 'host.test': give an IP address"),
+        (["--edge", "host.test"], "invalid edge 'host.test': give an IP address (IP[:PORT])"),
+        (["--edge", "[2001:db8::1"], "invalid edge '[2001:db8::1': missing ']'"),
         (["--resolver", "dns.test"], "invalid resolver 'dns.test': give an IP address"),
         (["--origin", ""], "invalid origin '': empty"),
         (["--config", "x.toml"], "give host names or --config, not both"),

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import sys
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 
 from layerscope.commands.config import ConfigError, requests_from_args
@@ -90,29 +92,68 @@ def emit(text: str) -> None:
     sys.stdout.flush()
 
 
-def cmd_check(ns: argparse.Namespace) -> int:
-    """``layerscope check``: print the reports, exit with the worst severity."""
+def prepare(ns: argparse.Namespace) -> list[SiteRequest] | None:
+    """The sites to inspect, every option and trust store checked before anything is
+    probed; None after saying what is wrong in one line on stderr (then exit 3)."""
+    from layerscope.net.truststore import load_stores
+    from layerscope.x509.stores import TrustStoreError
+
     try:
         requests = requests_from_args(ns)
-    except ConfigError as exc:
+        for options in dict.fromkeys(r.options for r in requests):
+            load_stores(options)  # cached: the inspections read them again for free
+    except (ConfigError, TrustStoreError) as exc:
         print(f"layerscope: {exc}", file=sys.stderr)
+        return None
+    return requests
+
+
+def silence_stdout() -> None:
+    """After a closed pipe (``| head -1``): point stdout at /dev/null, so the interpreter's
+    final flush does not fail again with a traceback, and keep quiet about the probes
+    abandoned on purpose (a connection attempt cancelled before it started is a coroutine
+    "never awaited" to Python)."""
+    warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
+def cmd_check(ns: argparse.Namespace) -> int:
+    """``layerscope check``: print the reports, exit with the worst severity (3 for bad
+    options, before anything is probed). When the reader of stdout goes away (``| head``)
+    it stops quietly: the exit code is then that of the sites done, 3 if some were not."""
+    requests = prepare(ns)
+    if requests is None:
         return EXIT_UNKNOWN
     fmt = getattr(ns, "format", "text")
-    if fmt == "jsonl":
+    done: list[Report] = []
+    try:
+        if fmt == "jsonl":
 
-        def write(line: str) -> None:
-            sys.stdout.write(line)
+            def write(line: str) -> None:
+                try:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
+                except BrokenPipeError:
+                    silence_stdout()  # before the inspections still running are cancelled
+                    raise
+
+            done = asyncio.run(stream_jsonl(requests, write))
+            return exit_code(done)
+        done = asyncio.run(run_requests(requests))
+        if fmt == "prometheus":
+            # no blank line: the text is complete (or empty) as rendered
+            sys.stdout.write(render(done, fmt))
             sys.stdout.flush()
-
-        return exit_code(asyncio.run(stream_jsonl(requests, write)))
-    reports = asyncio.run(run_requests(requests))
-    if fmt == "prometheus":
-        # no blank line: the text is complete (or empty) as rendered
-        sys.stdout.write(render(reports, fmt))
-        sys.stdout.flush()
-    else:
-        emit(render(reports, fmt))
-    return exit_code(reports)
+        else:
+            emit(render(done, fmt))
+    except BrokenPipeError:
+        silence_stdout()
+        return exit_code(done) if len(done) == len(requests) else EXIT_UNKNOWN
+    return exit_code(done)
 
 
 def interactive() -> bool:
@@ -132,9 +173,7 @@ def cmd_inspect(ns: argparse.Namespace) -> int:
     """``layerscope HOST`` / ``layerscope``: the TUI on a terminal, else the check output."""
     if not interactive() or getattr(ns, "format", None):
         return cmd_check(ns)
-    try:
-        requests = requests_from_args(ns)
-    except ConfigError as exc:
-        print(f"layerscope: {exc}", file=sys.stderr)
+    requests = prepare(ns)
+    if requests is None:
         return EXIT_UNKNOWN
     return run_tui(requests, site_list=not getattr(ns, "hosts", None))

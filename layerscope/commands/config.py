@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from layerscope.commands.options import BY_CONFIG_NAME, CHECK_KEYS
-from layerscope.commands.values import ConfigError, parse_at, parse_endpoint
+from layerscope.commands.values import ConfigError, parse_at, parse_endpoint, parse_site
 from layerscope.model.options import CheckOptions, SiteRequest
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "parse_at",
     "parse_endpoint",
     "requests_from_args",
+    "site_request",
 ]
 
 
@@ -45,6 +46,20 @@ def apply(
             raise ConfigError(f"unknown option {key!r}")
         changes[spec.target] = spec.convert(value, key, base)
     return dataclasses.replace(options, **changes)
+
+
+def site_request(host: str, options: CheckOptions, *given: Mapping[str, Any]) -> SiteRequest:
+    """The site ``host`` (``HOST``, ``HOST:PORT``, ``[IPv6]:PORT``) with ``options``: a port
+    in it is the site's port, unless one of the ``given`` option sets (what the user wrote
+    beside it) names another (raises ConfigError, as for an invalid name)."""
+    site = parse_site(host)
+    if site.port is None:
+        return SiteRequest(site.host, options)
+    for values in given:
+        port = values.get("port")
+        if port is not None and port != site.port:
+            raise ConfigError(f"{host} and port {port} disagree: give the port once")
+    return SiteRequest(site.host, dataclasses.replace(options, port=site.port))
 
 
 def default_config_paths() -> list[Path]:
@@ -75,9 +90,9 @@ def load_config(path: Path, cli: Mapping[str, Any]) -> list[SiteRequest]:
             raise ConfigError(f'{path}: [[site]] number {index} needs host = "name"')
         try:
             options = apply(apply(common, entry, base), cli)
+            out.append(site_request(entry["host"], options, entry, cli))
         except ConfigError as exc:
             raise ConfigError(f"{path}: site {entry['host']}: {exc}") from exc
-        out.append(SiteRequest(entry["host"], options))
     return out
 
 
@@ -92,7 +107,7 @@ def requests_from_args(ns: object) -> list[SiteRequest]:
         if config is not None:
             raise ConfigError("give host names or --config, not both")
         options = apply(CheckOptions(), values)
-        return [SiteRequest(h, options) for h in hosts]
+        return [site_request(h, options, values) for h in hosts]
     if config is None:
         config = next((p for p in default_config_paths() if p.is_file()), None)
         if config is None:

@@ -20,8 +20,21 @@ def add_demo_parser(sub: Any) -> argparse.ArgumentParser:
         "--check", action="store_true", help="print the report instead of opening the UI"
     )
     fmt = demo.add_mutually_exclusive_group()
-    fmt.add_argument("--json", dest="format", action="store_const", const="json", default="text")
-    fmt.add_argument("--markdown", dest="format", action="store_const", const="markdown")
+    fmt.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        default="text",
+        help="the report as JSON (with --check, or without a terminal)",
+    )
+    fmt.add_argument(
+        "--markdown",
+        dest="format",
+        action="store_const",
+        const="markdown",
+        help="the report as Markdown (with --check, or without a terminal)",
+    )
     return demo
 
 

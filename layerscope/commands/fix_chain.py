@@ -19,8 +19,13 @@ def add_fix_chain_parser(sub: Any) -> argparse.ArgumentParser:
     fix: argparse.ArgumentParser = sub.add_parser(
         "fix-chain",
         help="write the corrected chain (leaf, intermediates, no root) of a layer to a file",
+        description="Inspect the site, pick a layer, complete its chain from the other "
+        "layers and the AIA URLs, and write it (leaf first, no root) once it builds to a "
+        "trusted root and the verifier accepts it for the site.",
+        epilog="exit codes: 0 written, 1 refused (no chain clients accept exists), "
+        "3 bad input (the file exists without --force, an option, the trust store)",
     )
-    fix.add_argument("hosts", nargs=1, metavar="HOST", help="site name")
+    fix.add_argument("hosts", nargs=1, metavar="HOST", help="site name (HOST[:PORT])")
     fix.add_argument(
         "--layer",
         metavar="IP",
@@ -32,19 +37,38 @@ def add_fix_chain_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="FILE",
         type=Path,
         required=True,
-        help="where to write fullchain.pem",
+        help="where to write fullchain.pem (an existing file only with --force)",
     )
-    add_check_options(fix)
+    fix.add_argument("--force", action="store_true", help="overwrite the -o file if it exists")
+    add_check_options(fix, command="fix-chain", formats={}, config=False)
     return fix
 
 
+def _refusal(ns: argparse.Namespace) -> str | None:
+    """Why the command line cannot be run as given, before anything is probed."""
+    fmt = getattr(ns, "format", None)
+    if fmt:
+        return f"fix-chain writes PEM to the -o file and what it did on stdout; no --{fmt}"
+    output: Path = ns.output
+    if output.is_dir():
+        return f"{output} is a directory: give the file to write (-o DIR/fullchain.pem)"
+    if output.is_file() and not ns.force:
+        return f"{output} exists: not overwriting it without --force"
+    return None
+
+
 def cmd_fix_chain(ns: argparse.Namespace) -> int:
-    """``layerscope fix-chain``: 0 written, 1 refused (no trusted chain), 3 bad input."""
+    """``layerscope fix-chain``: 0 written, 1 refused (no trusted chain), 3 bad input (an
+    existing ``-o`` file without ``--force`` among it, said before anything is probed)."""
     from layerscope.engine.repair import pick_layer, repair
     from layerscope.engine.run import inspect
     from layerscope.net.truststore import load_stores
     from layerscope.x509.stores import TrustStoreError
 
+    refusal = _refusal(ns)
+    if refusal is not None:
+        print(f"layerscope: {refusal}", file=sys.stderr)
+        return EXIT_UNKNOWN
     try:
         (request,) = requests_from_args(ns)
         stores = load_stores(request.options)

@@ -69,6 +69,9 @@ class OptionSpec:
         flags: its command-line flags (two for ``family``: ``-4`` and ``-6``).
         field: the ``CheckOptions`` field it sets when not named like ``key``; a config
             may use either name (``edge`` or ``edges``).
+        only: the commands whose result it changes, when not all of them (``--warn-days``
+            judges findings: ``check`` only). The others still accept it, so a ``check``
+            command line can be reused, but their ``--help`` does not list it.
     """
 
     key: str
@@ -76,6 +79,7 @@ class OptionSpec:
     convert: Convert
     flags: tuple[Flag, ...]
     field: str = ""
+    only: tuple[str, ...] = ()
 
     @property
     def target(self) -> str:
@@ -92,6 +96,10 @@ class OptionSpec:
         """The built-in default: the ``CheckOptions`` field's."""
         return _DEFAULTS[self.target]
 
+    def honoured_by(self, command: str) -> bool:
+        """Does it change what ``command`` (``check``, ``watch``, ``fix-chain``) does?"""
+        return not self.only or command in self.only
+
     def help_for(self, flag: Flag) -> str:
         """``flag``'s help with ``{default}`` filled in (``5.0`` shown as ``5``)."""
         shown = f"{self.default:g}" if isinstance(self.default, float) else str(self.default)
@@ -101,9 +109,21 @@ class OptionSpec:
 _DEFAULTS: Mapping[str, Any] = {f.name: f.default for f in dataclasses.fields(CheckOptions)}
 
 
-def option(key: str, group: str, convert: Convert, *flags: Flag, field: str = "") -> OptionSpec:
+def option(
+    key: str,
+    group: str,
+    convert: Convert,
+    *flags: Flag,
+    field: str = "",
+    only: tuple[str, ...] = (),
+) -> OptionSpec:
     """An :class:`OptionSpec` with its flags as arguments (how :data:`OPTIONS` is written)."""
-    return OptionSpec(key, group, convert, flags, field)
+    return OptionSpec(key, group, convert, flags, field, only)
+
+
+#: ``only`` of the options that matter to ``check`` alone: they judge findings, compare
+#: trust stores or choose the page fetched, which neither ``watch`` nor ``fix-chain`` use.
+CHECK_ONLY = ("check",)
 
 
 #: Every check option, in ``--help`` order.
@@ -125,10 +145,11 @@ OPTIONS: tuple[OptionSpec, ...] = (
         v.read_edges,
         Flag(
             "--edge",
-            "probe this edge address instead of resolving the site (repeatable)",
-            metavar="IP",
+            "probe this edge address instead of resolving the site (repeatable; at PORT "
+            "when given, [IPv6]:PORT, else at --port)",
+            metavar="IP[:PORT]",
             repeat=True,
-            example="192.0.2.10",
+            example="192.0.2.10:8443",
         ),
         field="edges",
     ),
@@ -193,6 +214,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         PROBE,
         v.read_page_path,
         Flag("--path", "path fetched over each layer (default {default})", example="/health"),
+        only=CHECK_ONLY,
     ),
     option(
         "ocsp",
@@ -243,18 +265,21 @@ OPTIONS: tuple[OptionSpec, ...] = (
             metavar="certifi|system|FILE|none",
             example="none",
         ),
+        only=CHECK_ONLY,
     ),
     option(
         "warn_days",
         JUDGE,
         v.read_count,
         Flag("--warn-days", "expiry warning threshold ({default})", type=int, example="30"),
+        only=CHECK_ONLY,
     ),
     option(
         "crit_days",
         JUDGE,
         v.read_count,
         Flag("--crit-days", "expiry critical threshold ({default})", type=int, example="3"),
+        only=CHECK_ONLY,
     ),
     option(
         "at",

@@ -21,11 +21,33 @@ class ConfigError(ValueError):
     """An option or config file that cannot be used; the message says which and why."""
 
 
+def url_hint(value: str) -> str | None:
+    """For a URL (``https://host:8443/path``), what to give instead: ``host:8443``; None for
+    anything that is not a URL."""
+    if "://" not in value:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "HOST[:PORT]"
+    if not host:
+        return "HOST[:PORT]"
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{port}" if port else shown
+
+
 def parse_endpoint(value: str, what: str) -> Endpoint:
-    """``IP``, ``IP:PORT``, ``[IPv6]:PORT``, ``HOST`` or ``HOST:PORT``."""
+    """``IP``, ``IP:PORT``, ``[IPv6]:PORT``, ``HOST`` or ``HOST:PORT``; a URL is refused with
+    what to give instead."""
     text = value.strip()
     if not text:
         raise ConfigError(f"invalid {what} {value!r}: empty")
+    hint = url_hint(text)
+    if hint is not None:
+        raise ConfigError(f"invalid {what} {value!r}: not a URL, give HOST[:PORT]: {hint}")
     host, port_text = text, ""
     if text.startswith("["):
         end = text.find("]")
@@ -50,6 +72,12 @@ def parse_endpoint(value: str, what: str) -> Endpoint:
         except HostNameError as exc:
             raise ConfigError(f"invalid {what} {value!r}: {exc}") from exc
     return Endpoint(host, port)
+
+
+def parse_site(value: str) -> Endpoint:
+    """A site as given on the command line or as a config's ``host``: ``HOST``,
+    ``HOST:PORT``, an IP or ``[IPv6]:PORT`` (the name is checked: raises ConfigError)."""
+    return parse_endpoint(value, "host")
 
 
 def parse_at(value: str) -> dt.datetime:
@@ -140,13 +168,15 @@ def read_origin(value: Any, key: str, base: Path | None) -> Endpoint:
     return parse_endpoint(str(value), "origin")
 
 
-def read_edges(value: Any, key: str, base: Path | None) -> tuple[str, ...]:
-    """Edge IP addresses (brackets allowed and dropped)."""
-    edges = as_list(value, key)
-    for edge in edges:
-        if not is_ip(edge):
-            raise ConfigError(f"invalid edge {edge!r}: give an IP address")
-    return tuple(e.strip("[]") for e in edges)
+def read_edges(value: Any, key: str, base: Path | None) -> tuple[Endpoint, ...]:
+    """Edge addresses: ``IP``, ``IP:PORT`` or ``[IPv6]:PORT`` each (brackets dropped)."""
+    edges: list[Endpoint] = []
+    for text in as_list(value, key):
+        edge = parse_endpoint(text, "edge")
+        if not is_ip(edge.host):
+            raise ConfigError(f"invalid edge {text!r}: give an IP address (IP[:PORT])")
+        edges.append(edge)
+    return tuple(edges)
 
 
 def read_resolvers(value: Any, key: str, base: Path | None) -> tuple[Endpoint, ...]:

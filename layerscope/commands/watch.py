@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import io
 import json
-import os
 import re
 import sys
 import time
@@ -22,9 +20,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from layerscope.commands.arguments import add_flag
+from layerscope.commands.check import silence_stdout
 from layerscope.commands.config import ConfigError, requests_from_args
 from layerscope.commands.options import OPTION
 from layerscope.diagnose import watch
+from layerscope.diagnose.verdict import reference_note
 from layerscope.diagnose.watch import Change, Sighting, WatchState
 from layerscope.model import SCHEMA_VERSION, ErrorKind
 from layerscope.model.options import SiteRequest
@@ -84,14 +84,13 @@ def parse_duration(value: str) -> float:
     return seconds
 
 
-def add_watch_parser(
-    sub: Any, add_check_options: Callable[[argparse.ArgumentParser], None]
-) -> argparse.ArgumentParser:
+def add_watch_parser(sub: Any, add_check_options: Callable[..., None]) -> argparse.ArgumentParser:
     """Add the ``watch`` subcommand to ``sub`` (the subparsers of ``layerscope``).
 
-    ``add_check_options`` adds the options shared with ``check``. The watch's own
-    ``--timeout`` (how long to wait for convergence) replaces check's per-layer one, which
-    becomes ``--probe-timeout`` here.
+    ``add_check_options`` (:func:`layerscope.commands.arguments.add_check_options`) adds
+    the options shared with ``check``, as watch honours them (``--json`` its only output
+    format). The watch's own ``--timeout`` (how long to wait for convergence) replaces
+    check's per-layer one, which becomes ``--probe-timeout`` here.
     """
     parser: argparse.ArgumentParser = sub.add_parser(
         "watch",
@@ -100,10 +99,15 @@ def add_watch_parser(
         "happens, until every layer serves the reference certificate (or the one given "
         "with --expect-sha256): exit 0 when converged, 1 when --timeout passed first. "
         "With --json: JSON lines, one object per change, per round and a final one.",
+        epilog="exit codes: 0 converged, 1 --timeout passed first, 3 bad input, 130 interrupted",
         conflict_handler="resolve",
     )
-    parser.add_argument("hosts", nargs="*", metavar="HOST", help="site name")
-    add_check_options(parser)
+    parser.add_argument("hosts", nargs="*", metavar="HOST", help="site name (HOST[:PORT])")
+    add_check_options(
+        parser,
+        command="watch",
+        formats={"json": "JSON lines: one object per change, per round and a final one"},
+    )
     group = parser.add_argument_group("watching")
     group.add_argument(
         "--interval",
@@ -340,21 +344,15 @@ def cmd_watch(ns: argparse.Namespace) -> int:
         run = _Watch(request, ns.expect_sha256, out)
     except ValueError as exc:
         return _bad(f"--expect-sha256: {exc}")
-    out.begin(request.host, ns.interval, ns.watch_timeout, run.state)
+    note = reference_note(request.options)
+    if note and not ns.expect_sha256:
+        print(f"layerscope: note: {note}", file=sys.stderr)
     try:
+        out.begin(request.host, ns.interval, ns.watch_timeout, run.state)
         return asyncio.run(run.run(ns.interval, ns.watch_timeout, stores))
     except KeyboardInterrupt:
         return run.finish("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:
         # the reader of a pipeline went away (`| head -3`): stop quietly
-        _silence_stdout()
+        silence_stdout()
         return EXIT_TIMEOUT
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):
-        pass

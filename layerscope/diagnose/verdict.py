@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import Counter
 
 from layerscope.diagnose.rows import row_severity
-from layerscope.model import Finding, Report, Severity
+from layerscope.model import Finding, Report, Role, Severity
+from layerscope.model.options import CheckOptions
 
 #: Findings about reaching a layer, not about its certificate.
 REACH_CODES = frozenset({"unreachable", "not_tls", "handshake_failed"})
@@ -98,6 +99,31 @@ def broken_line(report: Report) -> str:
     return line + "".join(f", {counts[s]:,} {s.label}" for s in rest)
 
 
+_REFERENCE_NOTE = (
+    "without --origin the reference is the newest certificate among the --edge "
+    "addresses; add --origin to see edges still serving an older one than the origin"
+)
+
+
+def reference_note(options: CheckOptions) -> str | None:
+    """What to know about the reference certificate when only ``--edge`` addresses are
+    probed (no origin, no DNS): it is chosen among them, so edges that all still serve the
+    old certificate look converged. None otherwise."""
+    if not options.edges or options.origin is not None:
+        return None
+    return _REFERENCE_NOTE
+
+
+def report_reference_note(report: Report) -> str | None:
+    """:func:`reference_note` for a finished report: its layers are ``--edge`` addresses
+    only (no DNS, no origin)."""
+    if report.error is not None or not report.discovery.skipped or not report.layers:
+        return None
+    if any(layer.role is Role.ORIGIN for layer in report.layers):
+        return None
+    return _REFERENCE_NOTE
+
+
 __all__ = [
     "PAGE_CODES",
     "REACH_CODES",
@@ -105,6 +131,8 @@ __all__ = [
     "findings_line",
     "layer_counts",
     "layers_line",
+    "reference_note",
+    "report_reference_note",
     "site_verdict",
     "verdict_words",
 ]

@@ -58,7 +58,7 @@ def _failed(
         at=options.at or started,
         started=started,
         duration_ms=0.0,
-        discovery=Discovery(name=ascii_host, skipped=True),
+        discovery=Discovery(name=ascii_host, skipped=bool(options.edges)),
         layers=(),
         reference=None,
         reference_layer=None,

@@ -27,8 +27,9 @@ class Target:
 async def find_layers(
     ascii_host: str, options: CheckOptions, discover_fn: DiscoverFn
 ) -> tuple[Discovery, list[Target]]:
-    """The site's edges (from DNS, or ``--edge``) and its origin (``--origin``, resolved
-    when a name): the layers to probe. Raises HostNameError for an invalid ``--origin``."""
+    """The site's edges (from DNS, or ``--edge``: each at its own port when it has one) and
+    its origin (``--origin``, resolved when a name): the layers to probe. Raises
+    HostNameError for an invalid ``--origin``."""
     targets: list[Target] = []
     origin = options.origin
     origin_job: Awaitable[Discovery] | None = None
@@ -39,9 +40,13 @@ async def find_layers(
             family=options.family,
             timeout=options.timeout,
         )
-    if options.edges:
+    # the edges given by hand, each at its own port (``--edge IP:PORT``) or the site's
+    by_hand = dict.fromkeys((e.host.strip("[]"), e.port or options.port) for e in options.edges)
+    if by_hand:
         discovery = Discovery(
-            name=ascii_host, addresses=tuple((e, "--edge") for e in options.edges), skipped=True
+            name=ascii_host,
+            addresses=tuple(dict.fromkeys((address, "--edge") for address, _port in by_hand)),
+            skipped=True,
         )
     else:
         # ECS only for the site's own name: the origin is one place, not region-dependent
@@ -64,10 +69,12 @@ async def find_layers(
                     else ProbeError(ErrorKind.NO_ANSWER, f"origin {origin.host} has no addresses")
                 )
                 targets.append(Target(Role.ORIGIN, origin.host, port, "--origin", error))
+    if by_hand:
+        targets.extend(Target(Role.EDGE, address, port, "--edge") for address, port in by_hand)
+        return discovery, targets
     for address in discovery.unique_addresses:
         resolvers = sorted({r for a, r in discovery.addresses if a == address})
-        source = "--edge" if discovery.skipped else f"DNS via {', '.join(resolvers)}"
-        targets.append(Target(Role.EDGE, address, options.port, source))
+        targets.append(Target(Role.EDGE, address, options.port, f"DNS via {', '.join(resolvers)}"))
     return discovery, targets
 
 

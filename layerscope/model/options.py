@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A host or IP with an optional port, as given by ``--origin`` or ``--resolver``.
+    """A host or IP with an optional port, as given by ``--origin``, ``--edge`` or
+    ``--resolver``.
 
     Attributes:
         host: IP address or host name.
@@ -27,7 +28,9 @@ class CheckOptions:
         port: site port (edges are probed there).
         sni: server name to send instead of the site name.
         origin: the origin server, if known.
-        edges: edge addresses given by hand; DNS is skipped when set.
+        edges: edge addresses given by hand (``--edge IP[:PORT]``), each probed at its own
+            port or else at ``port``; DNS is skipped when set. A plain address string is
+            read as ``Endpoint(address)`` (the form before edges had ports).
         resolvers: DNS resolvers; empty means the system resolver.
         family: 4, 6, or 0 for both.
         ca_bundle: "certifi", "system" or a PEM file path.
@@ -50,7 +53,7 @@ class CheckOptions:
     port: int = 443
     sni: str | None = None
     origin: Endpoint | None = None
-    edges: tuple[str, ...] = ()
+    edges: tuple[Endpoint, ...] = ()
     resolvers: tuple[Endpoint, ...] = ()
     family: int = 0
     ca_bundle: str = "certifi"
@@ -66,6 +69,14 @@ class CheckOptions:
     ocsp: bool = True
     aia: bool = True
     ecs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "edges", tuple(_endpoint(e) for e in self.edges))
+
+
+def _endpoint(edge: Endpoint | str) -> Endpoint:
+    """An edge as an Endpoint: a plain string is an address without a port."""
+    return edge if isinstance(edge, Endpoint) else Endpoint(edge)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from layerscope.diagnose.verdict import findings_line, layers_line, site_verdict
+from layerscope.diagnose.verdict import (
+    findings_line,
+    layers_line,
+    report_reference_note,
+    site_verdict,
+)
 from layerscope.model import Report
 from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
@@ -112,6 +117,9 @@ def _header(report: Report) -> str:
         if report.reference_layer:
             line += f" (from {md_escape(report.reference_layer)})"
         lines.append(line)
+    note = report_reference_note(report)
+    if note:
+        lines.append(f"- **Note:** {md_escape(note)}")
     return "\n".join(lines)
 
 

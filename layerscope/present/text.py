@@ -17,7 +17,12 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from layerscope.diagnose.verdict import findings_line, layers_line, site_verdict
+from layerscope.diagnose.verdict import (
+    findings_line,
+    layers_line,
+    report_reference_note,
+    site_verdict,
+)
 from layerscope.model import Report, Severity
 from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
@@ -120,6 +125,9 @@ def _header(report: Report) -> RenderableType:
             reference.append_text(_safe(report.reference_layer))
             reference.append(")")
         lines.append(_kv("Reference", reference))
+    note = report_reference_note(report)
+    if note:
+        lines.append(Text(f"Note: {note}", style="dim"))
     return Group(lines[0], Padding(Group(*lines[1:]), (0, 0, 0, 2)))
 
 

@@ -77,3 +77,22 @@ def test_a_capped_page_body_is_noted_in_the_text_report() -> None:
     layers = (dataclasses.replace(origin, http=page), *report.layers[1:])
     text = render_text([dataclasses.replace(report, layers=layers)], color=False, width=120)
     assert "the page body was capped at 2,097,152 bytes" in text
+
+
+def test_edges_only_say_how_the_reference_was_chosen() -> None:
+    """With --edge addresses only (no DNS, no origin), the text and Markdown say that the
+    reference is chosen among the edges and that --origin makes stale edges visible."""
+    from layerscope.model import Discovery
+
+    leaf = make_cert()
+    layers = (make_layer("192.0.2.10", leaf=leaf), make_layer("192.0.2.11", leaf=leaf))
+    report = make_report(
+        layers=layers,
+        reference=leaf,
+        discovery=Discovery(name="example.com", skipped=True),
+    )
+    assert "add --origin to see edges still serving" in render_text(
+        [report], color=False, width=200
+    )
+    assert "**Note:** without --origin" in render_markdown([report])
+    assert "--origin to see" not in render_text([mixed_report()], color=False, width=200)
