@@ -60,7 +60,8 @@ class Shot:
         name: file name without extension.
         size: terminal columns and rows.
         site: lab scenario to open alone, or ``None`` for the site list.
-        edge: index of the edge to select (``None``: leave the cursor on the origin).
+        edge: index of the edge to select (``None``: leave the cursor where the site
+            screen opens, on its worst layer).
         keys: keys pressed once the report is complete.
     """
 

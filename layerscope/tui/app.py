@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +18,12 @@ from layerscope.tui.screens.sites import SitesScreen
 
 
 class LayerscopeApp(App[None]):
-    """``LayerscopeApp(requests)``: one request opens the site; several open the list."""
+    """``LayerscopeApp(requests)``: one request opens the site; several open the list.
+
+    With ``NO_COLOR`` set the app draws in the terminal's own colours (Textual's ANSI
+    mode, whose no-colour filter drops every colour instead of turning them into greys):
+    severities and certificate labels then read from bold, reverse and underline.
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "layerscope"
@@ -25,6 +31,9 @@ class LayerscopeApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
+        # as in every terminal tool: no "do you want to quit?" (a text selection is still
+        # copied first: the screen's copy binding comes before this one)
+        Binding("ctrl+c", "quit", "Quit", show=False),
     ]
 
     def __init__(
@@ -36,6 +45,8 @@ class LayerscopeApp(App[None]):
         subtitle: str = "",
         **kwargs: Any,
     ) -> None:
+        if "NO_COLOR" in os.environ:  # Textual's test: set, whatever the value
+            kwargs.setdefault("ansi_color", True)
         super().__init__(**kwargs)
         self.requests = list(requests)
         self.site_list = len(self.requests) > 1 if site_list is None else site_list

@@ -46,8 +46,8 @@ class LayerscopeCommands(Provider):
                             partial(screen.export, report, fmt, path),
                         )
                     )
-            if len(app.screen_stack) > 2:
-                out.append(("Back to the site list", "escape", screen.action_back))
+            if screen.has_list:
+                out.append(("Back to the site list", "escape / q", screen.action_back))
         if isinstance(screen, SitesScreen):
             out += [
                 ("Inspect selected site", "enter", screen.action_open),

@@ -7,13 +7,15 @@ objects: nothing is ever parsed as markup, and control characters are shown esca
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 
-from layerscope.diagnose.rows import AGGREGATE_CODES, chain_word, days_left
+from layerscope.diagnose.rows import AGGREGATE_CODES, chain_word, days_left, row_severity
 from layerscope.model import Finding, Layer, Report, Role, Severity
 from layerscope.model.names import bracketed
 from layerscope.model.options import CheckOptions
@@ -34,9 +36,24 @@ def safe(value: object, style: str = "", limit: int = 300) -> Text:
     return Text(safe_text(str(value), limit), style=style)
 
 
+#: How much a severity shouts without colour (NO_COLOR, a monochrome terminal): the
+#: colour comes on top, the attribute and the word are what every terminal shows.
+SEVERITY_ATTRIBUTES: dict[Severity, str] = {
+    Severity.OK: "bold",
+    Severity.INFO: "bold",
+    Severity.WARNING: "bold underline",
+    Severity.CRITICAL: "bold reverse",
+    Severity.UNKNOWN: "bold reverse",
+}
+
+
 def severity_text(severity: Severity) -> Text:
-    """Short severity word in its colour (the word alone carries the meaning)."""
-    return Text(SEVERITY_SHORT[severity], style=f"bold {SEVERITY_COLORS[severity]}")
+    """Short severity word in its colour, with an attribute that carries the weight when
+    there is no colour: CRIT reversed, WARN underlined."""
+    return Text(
+        SEVERITY_SHORT[severity],
+        style=f"{SEVERITY_ATTRIBUTES[severity]} {SEVERITY_COLORS[severity]}",
+    )
 
 
 def _store_name(name: str) -> str:
@@ -76,8 +93,19 @@ def target_of(layer: Layer) -> Target:
     return Target(layer.role, layer.address, layer.port)
 
 
-def header(host: str, options: CheckOptions, report: Report | None, probing: bool) -> Text:
-    """Site, verdict, CNAME chain and CDN, resolvers, probe time."""
+def header(
+    host: str,
+    options: CheckOptions,
+    report: Report | None,
+    probing: bool,
+    *,
+    width: int | None = None,
+) -> Text:
+    """Site, verdict and worst finding; CNAME chain and CDN, resolvers, probe time.
+
+    With ``width`` the first line (site, verdict, worst finding) is cut to that many
+    cells with an ellipsis, so it stays one line.
+    """
     text = Text()
     port = report.port if report else options.port
     text.append_text(safe(f"{host}:{port}", "bold"))
@@ -87,6 +115,14 @@ def header(host: str, options: CheckOptions, report: Report | None, probing: boo
         text.append(f" {sev.label.upper()} ", style=f"bold reverse {SEVERITY_COLORS[sev]}")
         counts = _counts(report.findings)
         text.append(f" {counts}" if counts else f" {verdict(sev)}")
+        worst = worst_finding(report)
+        if worst is not None:
+            text.append(" · ")
+            text.append(worst.code, style="bold")
+            text.append(": ")
+            text.append_text(safe(worst.summary, limit=300))
+        if width is not None:
+            text.truncate(max(width, 1), overflow="ellipsis")
     else:
         text.append("  probing…", style="italic")
     if report is None:
@@ -118,6 +154,28 @@ def header(host: str, options: CheckOptions, report: Report | None, probing: boo
     if report.at != report.started:
         text.append(f" · judged at {human_time(report.at)}", style="bold")
     return text
+
+
+def worst_finding(report: Report) -> Finding | None:
+    """The site's worst finding: the first of the report's (the engine sorts them worst
+    first)."""
+    return report.findings[0] if report.findings else None
+
+
+def first_layer(report: Report) -> Layer | None:
+    """The layer a site screen opens on: the worst row (``row_severity``), ties going to
+    the first edge in table order (the origin only when it is worse than every edge)."""
+    if not report.layers:
+        return None
+    ranked = sorted(
+        enumerate(report.layers),
+        key=lambda item: (
+            -row_severity(report, item[1]),
+            item[1].role is Role.ORIGIN,
+            item[0],
+        ),
+    )
+    return ranked[0][1]
 
 
 def _counts(findings: Iterable[Finding]) -> str:
@@ -281,17 +339,33 @@ def site_sort_key(report: Report | None, host: str) -> tuple[int, float, str]:
     return (-int(report.severity), days if days is not None else 1e9, host)
 
 
-def help_text(bindings: Sequence[tuple[str, str]]) -> Text:
-    """The help screen body."""
-    text = Text()
-    text.append("layerscope", style="bold")
-    text.append(" — which certificate each layer serves, and why browsers complain.\n\n")
+def help_text(bindings: Sequence[tuple[str, str]]) -> RenderableType:
+    """The help screen body: one key a line, descriptions wrapping under themselves."""
+    keys = Table.grid(padding=(0, 2))
+    keys.add_column(justify="right", no_wrap=True, style="bold")
+    keys.add_column(overflow="fold")
     for key, description in bindings:
-        text.append(f"{key:>7}  ", style="bold")
-        text.append(f"{description}\n")
-    text.append(
-        "\nThe Cert column gives each distinct leaf a letter: the same letter is the same "
-        "certificate. 'A' is the reference (the origin's when it is good). Sev is the worst "
-        "finding on that layer. Ctrl+P opens the command palette for everything else.\n"
+        keys.add_row(key, description)
+    notes = Text(
+        "Cert gives each distinct leaf a letter: the same letter is the same certificate, "
+        "'A' the reference (the origin's when it is good). Sev is the worst finding on "
+        "that layer. Ctrl+P opens the command palette for everything else."
     )
+    return Group(keys, Text(""), notes)
+
+
+def copy_message(command: str, environ: Mapping[str, str]) -> Text:
+    """What the copy key says: the command in full (to select by hand when the clipboard
+    write is dropped) and, from the environment, whether the terminal may drop it."""
+    text = Text()
+    text.append("Copied (OSC 52): ", style="bold")
+    text.append_text(safe(command, limit=2000))
+    text.append("\n")
+    # each fits one line at 80 columns
+    if environ.get("TMUX"):
+        text.append("tmux drops OSC 52 unless `set -g set-clipboard on`: else select it by hand.")
+    elif environ.get("STY"):
+        text.append("GNU screen drops OSC 52: select the command by hand.")
+    else:
+        text.append("Nothing pasted? The terminal may drop OSC 52: select the command by hand.")
     return text

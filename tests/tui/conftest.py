@@ -53,9 +53,11 @@ async def settle(pilot: Pilot[None], timeout: float = 20) -> None:
 
 
 async def select_layer(pilot: Pilot[None], address: str) -> None:
-    """Move the layers table cursor to the row of ``address``."""
+    """Move the layers table cursor to the row of ``address`` (from the first row down: the
+    screen opens on the worst layer, which may be below it)."""
     screen = pilot.app.screen
     assert isinstance(screen, SiteScreen)
+    await pilot.press("home")
     for _ in range(10):
         layer = screen.selected_layer
         if layer is not None and layer.address == address:

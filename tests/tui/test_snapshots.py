@@ -92,3 +92,35 @@ def test_overview_without_colour(
     assert app.no_color
     edge = frozen.site("stale").edges[2]
     assert snap_compare(app, terminal_size=(80, 24), run_before=settled_on(edge))
+
+
+def test_critical_site_without_colour(
+    snap_compare: Any,
+    frozen: Lab,
+    frozen_requests: list[SiteRequest],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With NO_COLOR, as it opens: the worst layer selected (underlined, bold), CRIT and
+    the certificate letters reversed, the header's verdict reversed with the worst
+    finding beside it; no colour, no grey."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = app_for(frozen_requests, frozen, "incomplete")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled_on(None))
+
+
+def test_site_list_without_colour(
+    snap_compare: Any,
+    frozen: Lab,
+    frozen_requests: list[SiteRequest],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With NO_COLOR the list's CRIT cells are reversed and WARN underlined."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = LayerscopeApp(frozen_requests, site_list=True, inspect_fn=frozen_inspect())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled_on(None, "G"))
+
+
+def test_help_at_80x24(snap_compare: Any, frozen: Lab, frozen_requests: list[SiteRequest]) -> None:
+    """`?` at 80x24: one key a line, esc first and in the footer, nothing to scroll."""
+    app = app_for(frozen_requests, frozen, "healthy")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled_on(None, "question_mark"))

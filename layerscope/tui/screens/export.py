@@ -83,13 +83,16 @@ class ExportScreen(ModalScreen[tuple[str, Path] | None]):
         self.dismiss(None)
 
 
-def save_and_tell(screen: Screen[Any], reports: Sequence[Report], fmt: str, path: Path) -> None:
-    """Write the reports and tell the user where (or why not), as a notification."""
+def save_report(reports: Sequence[Report], fmt: str, path: Path) -> tuple[bool, str]:
+    """Write the reports; (written?, the sentence that says where or why not)."""
     try:
         written = export_report(reports, fmt, path)
     except OSError as exc:
-        screen.notify(
-            f"Could not write {path}: {exc.strerror or exc}", severity="error", markup=False
-        )
-        return
-    screen.notify(f"Saved {fmt} report to {written}", title="Export", markup=False)
+        return False, f"Could not write {path}: {exc.strerror or exc}"
+    return True, f"Saved {fmt} report to {written}"
+
+
+def save_and_tell(screen: Screen[Any], reports: Sequence[Report], fmt: str, path: Path) -> None:
+    """Write the reports and tell the user where (or why not), as a notification."""
+    ok, message = save_report(reports, fmt, path)
+    screen.notify(message, title="Export", severity="information" if ok else "error", markup=False)

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from layerscope.tui.view import help_text
+from layerscope.tui.widgets.lists import KeyScroll
 
+# one line each at 80 columns: the way back first, so it shows without scrolling
 KEYS: tuple[tuple[str, str], ...] = (
-    ("↑/↓", "select a layer (a site in the list)"),
+    ("esc", "back to the site list; closes this help"),
+    ("q", "back to the site list, else quit"),
+    ("ctrl+c", "quit"),
+    ("↑↓ j k", "move in the layers or the site list"),
+    ("g G", "first / last row (also home / end)"),
     ("enter", "inspect the selected site"),
-    ("/", "filter the site list by site name or finding code; escape clears"),
-    ("c", "copy the layer's reproduce command (OSC 52: works over SSH)"),
+    ("/", "filter sites by name or finding code; esc clears"),
+    ("f h p", "findings / served chain / HTTP page of the layer"),
     ("d", "diff the layer against the reference certificate"),
-    ("f / h / p", "findings / served chain / HTTP page of the layer"),
-    ("r", "re-probe every layer"),
-    ("w", "watch: re-probe on an interval, timeline per layer, until they converge"),
+    ("c", "copy the layer's reproduce command (OSC 52)"),
+    ("x", "write the layer's fixed chain (fullchain.pem)"),
+    ("r", "re-probe every layer (every site, in the list)"),
+    ("w", "watch: re-probe until the layers serve the reference"),
     ("e", "export the report as Markdown or JSON"),
-    ("x", "write the layer's fixed chain (fullchain.pem: leaf, intermediates, no root)"),
     ("tab", "move between the table and the detail pane"),
     ("ctrl+p", "command palette: every action by name"),
-    ("escape", "back to the site list / close this help"),
-    ("? / q", "this help / quit"),
 )
 
 
@@ -38,8 +41,11 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-dialog"):
+        with KeyScroll(id="help-dialog") as dialog:
+            dialog.border_title = "Help"
+            dialog.border_subtitle = "esc closes"
             yield Static(help_text(KEYS), markup=False, id="help-body")
+        yield Footer()
 
     def action_close(self) -> None:
         """Close the help."""

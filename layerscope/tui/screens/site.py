@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,7 +10,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -24,8 +24,9 @@ from layerscope.present.sanitize import safe_text
 from layerscope.present.watch_lines import change_line, format_duration, status_line, timeline_lines
 from layerscope.tui import panes, view
 from layerscope.tui.runtime import inspect_fn_of
-from layerscope.tui.screens.export import ExportScreen, save_and_tell
+from layerscope.tui.screens.export import ExportScreen, save_report
 from layerscope.tui.widgets.layers import LayersTable
+from layerscope.tui.widgets.lists import KeyScroll
 
 
 class _Poster:
@@ -41,8 +42,12 @@ class _Poster:
         self._screen.post_message(SiteScreen.LayerProbed(layer))
 
 
-class SiteScreen(Screen[None]):
-    """Inspect one site: rows stream in as probes end; keys act on the selected layer."""
+class SiteScreen(Screen[Report | None]):
+    """Inspect one site: rows stream in as probes end; keys act on the selected layer.
+
+    Opened from the site list, the screen hands its latest report back when it closes
+    (``dismiss``), so the list shows what a re-probe here found.
+    """
 
     BINDINGS = [
         Binding("r", "reprobe", "Re-probe"),
@@ -50,11 +55,13 @@ class SiteScreen(Screen[None]):
         Binding("f", "show_tab('findings')", "Findings", show=False),
         Binding("h", "show_tab('chain')", "Chain", show=False),
         Binding("p", "show_tab('http')", "HTTP", show=False),
-        Binding("c", "copy", "Copy cmd"),
+        Binding("c", "copy", "Copy"),
         Binding("e", "export", "Export"),
         Binding("x", "fix_chain", "Fix chain", show=False),
         Binding("w", "watch", "Watch"),
-        Binding("escape", "back", "Back", show=False),
+        # only with a site list below (check_action): else q is the app's quit
+        Binding("escape", "back", "Back"),
+        Binding("q", "back", "Back", show=False),
     ]
 
     class LayersKnown(Message):
@@ -86,6 +93,10 @@ class SiteScreen(Screen[None]):
         self._probing = report is None
         self._watch: WatchState | None = None
         self._watch_timer: Timer | None = None
+        # the first report puts the cursor on the worst layer; later ones leave it alone
+        self._placed = False
+        # the layer the message line speaks of: moving to another one clears it
+        self._message_key: str | None = None
 
     @property
     def probing(self) -> bool:
@@ -97,16 +108,21 @@ class SiteScreen(Screen[None]):
         yield Static(id="header", markup=False)
         yield LayersTable(id="layers")
         with TabbedContent(id="detail", initial="findings"):
-            with TabPane("Findings", id="findings"), VerticalScroll():
+            with TabPane("Findings", id="findings"), KeyScroll():
                 yield Static(id="findings-body", markup=False)
-            with TabPane("Chain", id="chain"), VerticalScroll():
+            with TabPane("Chain", id="chain"), KeyScroll():
                 yield Static(id="chain-body", markup=False)
-            with TabPane("Diff", id="diff"), VerticalScroll():
+            with TabPane("Diff", id="diff"), KeyScroll():
                 yield Static(id="diff-body", markup=False)
-            with TabPane("HTTP", id="http"), VerticalScroll():
+            with TabPane("HTTP", id="http"), KeyScroll():
                 yield Static(id="http-body", markup=False)
-            with TabPane("Timeline", id="timeline"), VerticalScroll():
+            with TabPane("Timeline", id="timeline"), KeyScroll():
                 yield Static(id="timeline-body", markup=False)
+        # what the last action did (copy, fix chain, watch, export): it takes its own
+        # lines above the footer instead of a toast over the findings
+        message = Static(id="message", markup=False)
+        message.display = False
+        yield message
         yield Footer()
 
     def on_mount(self) -> None:
@@ -155,7 +171,15 @@ class SiteScreen(Screen[None]):
         if self._watch is not None:
             self._watch_round(report)
         self._layers = {view.target_of(ly).key: ly for ly in report.layers}
-        self.query_one(LayersTable).show_report(report, leaf_labels(report))
+        table = self.query_one(LayersTable)
+        select = None
+        if not self._placed:
+            self._placed = True
+            first = view.first_layer(report)
+            # unless the user has already moved while the probes were running
+            if first is not None and table.cursor_row <= 0:
+                select = view.target_of(first).key
+        table.show_report(report, leaf_labels(report), select=select)
         self._refresh_header()
         self._refresh_detail()
 
@@ -172,10 +196,20 @@ class SiteScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted)
     def _on_row(self, _message: DataTable.RowHighlighted) -> None:
+        key = self.query_one(LayersTable).selected_key
+        if self._message_key is not None and key != self._message_key:
+            self._clear_message()
         self._refresh_detail()
 
+    def on_resize(self) -> None:
+        self._refresh_header()
+
     def _refresh_header(self) -> None:
-        text = view.header(self.request.host, self.request.options, self.report, self._probing)
+        # the header's padding takes a cell on each side
+        width = max(self.app.size.width - 2, 20)
+        text = view.header(
+            self.request.host, self.request.options, self.report, self._probing, width=width
+        )
         if self._watch is not None:
             text.append(f"  watching · round {self._watch.rounds}", style="bold magenta")
         self.query_one("#header", Static).update(text)
@@ -188,7 +222,45 @@ class SiteScreen(Screen[None]):
         self.query_one("#diff-body", Static).update(panes.diff_view(report, layer))
         self.query_one("#http-body", Static).update(panes.http_view(layer))
 
+    # message line ------------------------------------------------------------------------
+    def say(self, message: str | Text, severity: str = "information") -> None:
+        """Tell the user what an action did, on the message line above the footer; it
+        stays until the next message or until another layer is selected."""
+        if not self.is_attached:  # closed meanwhile (a worker finishing late)
+            return
+        bar = self.query_one("#message", Static)
+        text = message if isinstance(message, Text) else Text(message)
+        bar.update(text)
+        bar.set_class(severity == "error", "-error")
+        bar.set_class(severity == "warning", "-warning")
+        bar.display = True
+        self._message_key = self.query_one(LayersTable).selected_key or ""
+
+    def _clear_message(self) -> None:
+        self._message_key = None
+        bar = self.query_one("#message", Static)
+        bar.update("")
+        bar.display = False
+
+    @property
+    def message(self) -> str:
+        """The message line as plain text ("" when hidden)."""
+        bar = self.query_one("#message", Static)
+        return str(bar.content) if bar.display else ""
+
     # actions -----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``back`` exists only with a site list to go back to (then q goes back too)."""
+        if action == "back":
+            return self.has_list
+        return True
+
+    @property
+    def has_list(self) -> bool:
+        """A site list is under this screen."""
+        stack = self.app.screen_stack
+        return self in stack and stack.index(self) > 1
+
     def action_show_tab(self, tab: str) -> None:
         """Switch the detail pane to ``tab``."""
         self.query_one(TabbedContent).active = tab
@@ -205,18 +277,19 @@ class SiteScreen(Screen[None]):
         return view.layer_reproduce(self.report, layer, self.request.options, self.request.host)
 
     def action_copy(self) -> None:
-        """Copy the selected layer's reproduce command (OSC 52: works over SSH)."""
+        """Copy the selected layer's reproduce command (OSC 52: works over SSH) and show it
+        in full, to select by hand where the terminal drops OSC 52."""
         command = self.reproduce_command()
         if command is None:
-            self.notify("No layer selected yet.", severity="warning")
+            self.say("No layer selected yet.", "warning")
             return
         self.app.copy_to_clipboard(command)
-        self.notify(f"Copied: {safe_text(command, 200)}", title="Clipboard", markup=False)
+        self.say(view.copy_message(command, os.environ))
 
     def action_export(self) -> None:
         """Ask where to save the report as Markdown or JSON."""
         if self.report is None or self._probing:
-            self.notify("Wait for the probe to finish before exporting.", severity="warning")
+            self.say("Wait for the probe to finish before exporting.", "warning")
             return
         report = self.report
 
@@ -228,31 +301,33 @@ class SiteScreen(Screen[None]):
 
     def export(self, report: Report, fmt: str, path: Path) -> None:
         """Write the report and say where."""
-        save_and_tell(self, [report], fmt, path)
+        ok, message = save_report([report], fmt, path)
+        self.say(message, "information" if ok else "error")
 
     def action_fix_chain(self) -> None:
         """Write the corrected chain (leaf, intermediates, no root) of the selected layer."""
         report, layer = self.report, self.selected_layer
         if report is None or self._probing or layer is None:
-            self.notify("Wait for the probe to finish.", severity="warning")
+            self.say("Wait for the probe to finish.", "warning")
             return
+        self.say(f"Writing the fixed chain of {layer.label}…")
+        self._fix_chain(report, layer)
+
+    @work(thread=True, exclusive=True, group="fix-chain")
+    def _fix_chain(self, report: Report, layer: Layer) -> None:
+        # reads the trust stores and writes a file: off the event loop
         from layerscope.engine.repair import default_path, repair
 
         path = default_path(report, layer, Path.cwd())
         done = repair(report, layer, path, None, self.request.options)
         detail = safe_text(done.detail, 300)
-        if done.outcome != "written":
-            message = safe_text(done.summary, 600)
-            if done.outcome == "refused":
-                message = f"No fixed chain for {layer.label}: {detail}"
-            self.notify(message, severity="error", markup=False, timeout=10)
-            return
-        self.notify(
-            f"{safe_text(done.summary, 600)}. {detail}",
-            title="Fixed chain",
-            markup=False,
-            timeout=10,
-        )
+        if done.outcome == "written":
+            message, severity = f"Fixed chain: {safe_text(done.summary, 600)}. {detail}", ""
+        elif done.outcome == "refused":
+            message, severity = f"No fixed chain for {layer.label}: {detail}", "error"
+        else:
+            message, severity = f"No fixed chain: {safe_text(done.summary, 600)}", "error"
+        self.app.call_from_thread(self.say, message, severity or "information")
 
     # watch ---------------------------------------------------------------------------
     @property
@@ -270,10 +345,9 @@ class SiteScreen(Screen[None]):
         interval = float(getattr(self.app, "watch_interval", 10.0))
         self._watch_timer = self.set_interval(interval, self._watch_tick)
         self.action_show_tab("timeline")
-        self.notify(
+        self.say(
             f"Watching: re-probing every {interval:g}s until every layer serves the "
-            "reference certificate. w stops.",
-            title="Watch",
+            "reference certificate; w stops."
         )
         if self.report is not None and not self._probing:
             self._watch_round(self.report)
@@ -286,9 +360,11 @@ class SiteScreen(Screen[None]):
     def _watch_round(self, report: Report) -> None:
         assert self._watch is not None
         self._watch, changes = watch.observe(self._watch, report)
-        if self._watch.rounds > 1:
-            for change in changes:
-                self.notify(safe_text(change_line(change), 300), title="Change", markup=False)
+        if self._watch.rounds > 1 and changes:
+            # every change is in the timeline; the message line has the latest
+            more = f" (+{len(changes) - 1} more in the timeline)" if len(changes) > 1 else ""
+            latest = safe_text(change_line(changes[-1]), 300)
+            self.say(f"Watch round {self._watch.rounds}: {latest}{more}")
         lines = [status_line(self._watch), "", *timeline_lines(self._watch)]
         self.query_one("#timeline-body", Static).update(
             Text("\n".join(safe_text(line, 400) for line in lines))
@@ -306,10 +382,10 @@ class SiteScreen(Screen[None]):
             self._watch_timer.stop()
         self._watch_timer = None
         self._watch = None
-        self.notify(message, title="Watch", markup=False, timeout=15)
+        self.say(message)
         self._refresh_header()
 
     def action_back(self) -> None:
-        """Back to the site list, when there is one."""
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
+        """Back to the site list, with this screen's latest report."""
+        if self.has_list:
+            self.dismiss(self.report)

@@ -22,6 +22,7 @@ from layerscope.model.options import SiteRequest
 from layerscope.tui import view
 from layerscope.tui.runtime import inspect_fn_of
 from layerscope.tui.screens.site import SiteScreen
+from layerscope.tui.widgets.lists import ListTable
 
 
 def matches_filter(host: str, report: Report | None, query: str) -> bool:
@@ -37,15 +38,19 @@ def matches_filter(host: str, report: Report | None, query: str) -> bool:
     return all(any(word in text for text in haystack) for word in query.casefold().split())
 
 
+class SitesTable(ListTable):
+    """The site list: Enter inspects the selected site (and says so in the footer)."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Inspect")]
+
+
 class SitesScreen(Screen[None]):
     """Every configured site, probed concurrently; Enter inspects the selected one."""
 
     BINDINGS = [
-        Binding("enter", "open", "Inspect"),
+        Binding("slash", "filter", "Filter"),
         Binding("r", "reprobe", "Re-probe all"),
         Binding("e", "export", "Export all"),
-        # kept out of the footer so it stays short at 80 columns; the help screen lists it
-        Binding("slash", "filter", "Filter", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -69,7 +74,7 @@ class SitesScreen(Screen[None]):
         search = Input(placeholder="site name or finding code", id="filter")
         search.display = False
         yield search
-        yield DataTable(id="sites", cursor_type="row")
+        yield SitesTable(id="sites")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -85,8 +90,9 @@ class SitesScreen(Screen[None]):
         table.focus()
         self.call_after_refresh(self.action_reprobe)
 
-    def _refresh(self) -> None:
-        table = self.query_one(DataTable)
+    def _refresh(self, select: int | None = None) -> None:
+        """Rebuild the list; the cursor goes to site ``select``, else keeps its row."""
+        table = self.query_one(SitesTable)
         # the cursor keeps its row, not its site: while results stream in and the list
         # re-sorts, the top row stays the worst site
         row = table.cursor_row if table.row_count else 0
@@ -107,7 +113,7 @@ class SitesScreen(Screen[None]):
             top = cells[-1].copy()
             top.truncate(top_width, overflow="ellipsis")
             table.add_row(*cells[:-1], top, key=str(index))
-        if order:
+        if order and not table.select(None if select is None else str(select)):
             table.move_cursor(row=min(row, len(order) - 1))
         done = len(self.reports)
         total = len(self.requests)
@@ -200,11 +206,18 @@ class SitesScreen(Screen[None]):
         self.action_open()
 
     def action_open(self) -> None:
-        """Inspect the selected site."""
+        """Inspect the selected site; back here, the list shows the site's latest report
+        (a re-probe there replaces this list's)."""
         index = self._selected_index()
         if index is None:
             return
-        self.app.push_screen(SiteScreen(self.requests[index], self.reports.get(index)))
+
+        def back(report: Report | None) -> None:
+            if report is not None:
+                self.reports[index] = report
+            self._refresh(select=index)
+
+        self.app.push_screen(SiteScreen(self.requests[index], self.reports.get(index)), back)
 
     def action_export(self) -> None:
         """Export every finished report."""
