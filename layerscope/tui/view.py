@@ -7,7 +7,7 @@ objects: nothing is ever parsed as markup, and control characters are shown esca
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from layerscope.diagnose.rows import AGGREGATE_CODES, chain_word, days_left, row_severity
+from layerscope.diagnose.verdict import findings_line, site_verdict
 from layerscope.model import Finding, Layer, Report, Role, Severity
 from layerscope.model.names import bracketed
 from layerscope.model.options import CheckOptions
@@ -25,7 +26,6 @@ from layerscope.present.labels import (
     human_time,
     issuer_name,
     label_color,
-    verdict,
 )
 from layerscope.present.rows import LayerRow, layer_row, pending_command
 from layerscope.present.sanitize import safe_text
@@ -113,14 +113,16 @@ def header(
         sev = report.severity
         text.append("  ")
         text.append(f" {sev.label.upper()} ", style=f"bold reverse {SEVERITY_COLORS[sev]}")
-        counts = _counts(report.findings)
-        text.append(f" {counts}" if counts else f" {verdict(sev)}")
+        # the worst finding leads (the findings pane counts them all); without one, the verdict
         worst = worst_finding(report)
         if worst is not None:
-            text.append(" · ")
+            text.append(" ")
             text.append(worst.code, style="bold")
             text.append(": ")
             text.append_text(safe(worst.summary, limit=300))
+            text.append(f" · {findings_line(report)}", style="dim")
+        else:
+            text.append(f" {site_verdict(report)}")
         if width is not None:
             text.truncate(max(width, 1), overflow="ellipsis")
     else:
@@ -176,17 +178,6 @@ def first_layer(report: Report) -> Layer | None:
         ),
     )
     return ranked[0][1]
-
-
-def _counts(findings: Iterable[Finding]) -> str:
-    sevs = [f.severity for f in findings]
-    nouns = {Severity.CRITICAL: "critical", Severity.WARNING: "warning", Severity.INFO: "note"}
-    parts = [
-        f"{n} {nouns[s]}" + ("s" if n > 1 and s is not Severity.CRITICAL else "")
-        for s in (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
-        if (n := sevs.count(s))
-    ]
-    return ", ".join(parts)
 
 
 # the issuer comes last: at 80 columns it is the one that gets cut, not the verdicts
@@ -302,7 +293,7 @@ def sites_cells(host: str, report: Report | None) -> tuple[Text, ...]:
     what = (
         Text.assemble((top.code, "bold"), " ", safe(top.summary, limit=120))
         if top
-        else Text(verdict(report.severity))
+        else Text(site_verdict(report))
     )
     if report.error is not None:
         what = safe(report.error.message, "magenta", 120)
