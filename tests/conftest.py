@@ -9,6 +9,8 @@ import pytest
 
 from layerscope.lab.lab import Lab
 
+from .nginx_helpers import nginx  # noqa: F401 - the `nginx` fixture: a real nginx, or a skip
+
 # the "rolling" site's edges switch certificates on a timer; tests that are not about
 # watching pin them to the previous certificate so their findings never depend on timing
 os.environ.setdefault("LAYERSCOPE_LAB_ROLLING", "inf,inf,inf")

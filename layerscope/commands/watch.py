@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from layerscope.commands.arguments import add_flag
 from layerscope.commands.check import silence_stdout
 from layerscope.commands.config import ConfigError, requests_from_args
+from layerscope.commands.expect import ExpectError, expected_sha256
 from layerscope.commands.options import OPTION
 from layerscope.diagnose import watch
 from layerscope.diagnose.verdict import reference_note
@@ -97,7 +98,8 @@ def add_watch_parser(sub: Any, add_check_options: Callable[..., None]) -> argpar
         help="re-probe a site until every layer serves the new certificate",
         description="Re-probe the site every --interval and print each change as it "
         "happens, until every layer serves the reference certificate (or the one given "
-        "with --expect-sha256): exit 0 when converged, 1 when --timeout passed first. "
+        "with --expect FILE or --expect-sha256): exit 0 when converged, 1 when --timeout "
+        "passed first. "
         "With --json: JSON lines, one object per change, per round and a final one.",
         epilog="exit codes: 0 converged, 1 --timeout passed first, 3 bad input, 130 interrupted",
         conflict_handler="resolve",
@@ -126,6 +128,14 @@ def add_watch_parser(sub: Any, add_check_options: Callable[..., None]) -> argpar
     )
     (probe_timeout,) = OPTION["timeout"].flags
     add_flag(group, OPTION["timeout"], probe_timeout, name="--probe-timeout", metavar="SECONDS")
+    group.add_argument(
+        "--expect",
+        dest="expect_file",
+        metavar="FILE",
+        default=None,
+        help="wait for the leaf of this certificate file (PEM certificate or full chain, "
+        "or DER), the one a deploy puts in place, instead of the reference certificate",
+    )
     group.add_argument(
         "--expect-sha256",
         metavar="HEX",
@@ -223,7 +233,9 @@ class _Output:
     def _json(self, event: str, body: dict[str, Any]) -> None:
         self._line(json.dumps({"schema_version": SCHEMA_VERSION, "event": event, **body}))
 
-    def begin(self, host: str, interval: float, timeout: float, state: WatchState) -> None:
+    def begin(
+        self, host: str, interval: float, timeout: float, state: WatchState, source: str | None
+    ) -> None:
         if self.as_json:
             self._json(
                 "start",
@@ -232,10 +244,13 @@ class _Output:
                     "interval_s": interval,
                     "timeout_s": timeout,
                     "expected": state.expect or None,
+                    "expected_file": source,
                 },
             )
             return
         target = f"sha256 {state.expect}" if state.expected else "the reference certificate"
+        if source is not None:
+            target = f"the leaf of {safe_text(source, 300)} ({target})"
         self._line(
             f"watching {safe_text(host, 300)} every {format_duration(interval)} for up to "
             f"{format_duration(timeout)} until every layer serves {target} (times UTC)"
@@ -335,20 +350,25 @@ def cmd_watch(ns: argparse.Namespace) -> int:
     if len(requests) != 1:
         return _bad(f"watch follows one site at a time, not {len(requests)}")
     (request,) = requests
+    source: str | None = getattr(ns, "expect_file", None)
+    try:
+        expect = expected_sha256(source, ns.expect_sha256)
+    except ExpectError as exc:
+        return _bad(str(exc))
     try:
         stores = load_stores(request.options)
     except TrustStoreError as exc:
         return _bad(str(exc))
     out = _Output(fmt == "json")
     try:
-        run = _Watch(request, ns.expect_sha256, out)
+        run = _Watch(request, expect, out)
     except ValueError as exc:
         return _bad(f"--expect-sha256: {exc}")
     note = reference_note(request.options)
-    if note and not ns.expect_sha256:
+    if note and not expect:
         print(f"layerscope: note: {note}", file=sys.stderr)
     try:
-        out.begin(request.host, ns.interval, ns.watch_timeout, run.state)
+        out.begin(request.host, ns.interval, ns.watch_timeout, run.state, source)
         return asyncio.run(run.run(ns.interval, ns.watch_timeout, stores))
     except KeyboardInterrupt:
         return run.finish("interrupted", EXIT_INTERRUPTED)

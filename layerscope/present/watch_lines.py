@@ -95,7 +95,7 @@ def status_line(state: WatchState) -> str:
     if state.target_sha256 is None and not state.expected:
         return (
             f"{head}: no reference certificate (no layer serves a valid, trusted leaf for "
-            "the site); give --expect-sha256 to wait for a given one"
+            "the site); give --expect FILE or --expect-sha256 to wait for a given one"
         )
     done = len(watch.on_target(state))
     line = f"{head}: {done}/{len(state.present)} layers on {target_text(state)}"
