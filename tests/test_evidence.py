@@ -1,8 +1,9 @@
 """Typed evidence: every code has a shape, and real findings carry exactly their shape.
 
 The findings come from every site of the embedded lab (as the engine returns them, and as
-the JSON output writes them) and from every limbo-like path-validation case
-(tests/unit/test_limbo_like.py); together they raise every code of the catalogue. Each
+the JSON output writes them), from every limbo-like path-validation case
+(tests/unit/test_limbo_like.py) and from every preflight file case (tests/test_preflight.py);
+together they raise every code of the catalogue. Each
 finding's evidence must hold its shape's required keys, no key the shape does not declare,
 and values of the declared types, nested shapes included.
 """
@@ -39,6 +40,7 @@ from layerscope.model.evidence import (
 )
 from layerscope.present.json import report_to_dict
 
+from .preflight_helpers import lab_cases, preflight_findings
 from .unit.test_limbo_like import CASES, analysed, built
 
 # the path rules about a CA's constraints: their evidence names the CA (ca, ca_sha256)
@@ -124,6 +126,12 @@ def rule_findings() -> list[Finding]:
     return out
 
 
+@pytest.fixture(scope="module")
+def file_findings(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> list[Finding]:
+    """The findings of every preflight case of the lab's files (tests/test_preflight.py)."""
+    return preflight_findings(lab_cases(lab, tmp_path_factory.mktemp("files")))
+
+
 def test_every_catalogue_code_has_an_evidence_shape_and_no_other() -> None:
     """SHAPES covers exactly the catalogue's codes, each with a TypedDict."""
     assert set(SHAPES) == CODES
@@ -165,11 +173,23 @@ def test_rule_case_findings_carry_exactly_their_shape(rule_findings: list[Findin
     assert not found, "\n".join(found[:40])
 
 
+def test_preflight_findings_carry_exactly_their_shape(file_findings: list[Finding]) -> None:
+    """Every finding of every preflight file case matches its code's shape."""
+    found = [
+        p
+        for finding in file_findings
+        for p in evidence_problems(finding.code, finding.evidence, ",".join(finding.layers))
+    ]
+    assert not found, "\n".join(found[:40])
+
+
 def test_every_code_is_checked_against_real_findings(
-    reports: list[Report], rule_findings: list[Finding]
+    reports: list[Report], rule_findings: list[Finding], file_findings: list[Finding]
 ) -> None:
-    """The lab and the rule cases raise every code: no shape goes unchecked."""
+    """The lab, the rule cases and the preflight files raise every code: no shape goes
+    unchecked."""
     seen = {f.code for r in reports for f in r.findings} | {f.code for f in rule_findings}
+    seen |= {f.code for f in file_findings}
     assert sorted(CODES - seen) == []
 
 

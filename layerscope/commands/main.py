@@ -2,6 +2,7 @@
 
 The parser of every subcommand and the dispatch to them: ``check`` and the inspector in
 :mod:`layerscope.commands.check`, ``fix-chain`` in :mod:`layerscope.commands.fix_chain`,
+``preflight`` in :mod:`layerscope.commands.preflight`,
 ``demo`` in :mod:`layerscope.commands.demo`, ``watch`` in :mod:`layerscope.commands.watch`;
 the check options they share are declared in :mod:`layerscope.commands.options`.
 ``layerscope WORD`` is the inspector only when WORD looks like a host (a dot, an IP): a
@@ -36,6 +37,7 @@ from layerscope.commands.check import (
 from layerscope.commands.config import ConfigError, requests_from_args
 from layerscope.commands.demo import add_demo_parser, cmd_demo
 from layerscope.commands.fix_chain import add_fix_chain_parser, cmd_fix_chain
+from layerscope.commands.preflight import add_preflight_parser, cmd_preflight
 from layerscope.commands.values import parse_site
 from layerscope.model.names import is_ip
 from layerscope.present.sanitize import safe_text
@@ -48,6 +50,7 @@ __all__ = [
     "cmd_demo",
     "cmd_fix_chain",
     "cmd_inspect",
+    "cmd_preflight",
     "exit_code",
     "looks_like_host",
     "main",
@@ -59,7 +62,7 @@ __all__ = [
 ]
 
 #: The subcommands, in ``--help`` order.
-COMMANDS = ("check", "watch", "fix-chain", "demo")
+COMMANDS = ("check", "watch", "fix-chain", "preflight", "demo")
 
 #: The top-level options: anything else starting with ``-`` is ``layerscope HOST``'s.
 _TOP_OPTIONS = ("-h", "--help", "--version")
@@ -84,6 +87,7 @@ _SYNOPSES: tuple[tuple[str, str], ...] = (
     ("layerscope check HOST... [options]", "check"),
     ("layerscope watch HOST [options]", "watch"),
     ("layerscope fix-chain HOST -o FILE", "fix-chain"),
+    ("layerscope preflight FULLCHAIN", "preflight"),
     ("layerscope demo [--check]", "demo"),
 )
 
@@ -94,7 +98,8 @@ layerscope check NAME). Without HOST: --config FILE, ./layerscope.toml or
 
 exit codes (Nagios): 0 ok or info, 1 warning, 2 critical, 3 unknown: DNS failed, nothing
 could be probed, or bad options (a typo is never a critical). watch: 0 converged, 1 timed
-out; fix-chain: 0 written, 1 refused; 130 interrupted (Ctrl-C)."""
+out; fix-chain: 0 written, 1 refused; preflight: 0 fine to deploy, 1 warnings, 2 would break
+clients, 3 unreadable file or bad options; 130 interrupted (Ctrl-C)."""
 
 
 def _description(helps: dict[str, str]) -> str:
@@ -144,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_watch_parser(sub, add_check_options)
     add_fix_chain_parser(sub)
+    add_preflight_parser(sub)
     add_demo_parser(sub)
     parser.description = _description({a.dest: a.help or "" for a in sub._choices_actions})
     return parser
@@ -211,6 +217,8 @@ def _dispatch(ns: argparse.Namespace, interactive: bool) -> int:
         return cmd_demo(ns)
     if ns.command == "fix-chain":
         return cmd_fix_chain(ns)
+    if ns.command == "preflight":
+        return cmd_preflight(ns)
     if ns.command == "watch":
         from layerscope.commands.watch import cmd_watch
 

@@ -97,7 +97,8 @@ class OptionSpec:
         return _DEFAULTS[self.target]
 
     def honoured_by(self, command: str) -> bool:
-        """Does it change what ``command`` (``check``, ``watch``, ``fix-chain``) does?"""
+        """Does it change what ``command`` (``check``, ``watch``, ``fix-chain``,
+        ``preflight``) does?"""
         return not self.only or command in self.only
 
     def help_for(self, flag: Flag) -> str:
@@ -124,6 +125,9 @@ def option(
 #: ``only`` of the options that matter to ``check`` alone: they judge findings, compare
 #: trust stores or choose the page fetched, which neither ``watch`` nor ``fix-chain`` use.
 CHECK_ONLY = ("check",)
+
+#: ``only`` of the expiry thresholds: they judge findings, for a site or a file (``preflight``).
+JUDGING = ("check", "preflight")
 
 
 #: Every check option, in ``--help`` order.
@@ -272,14 +276,14 @@ OPTIONS: tuple[OptionSpec, ...] = (
         JUDGE,
         v.read_count,
         Flag("--warn-days", "expiry warning threshold ({default})", type=int, example="30"),
-        only=CHECK_ONLY,
+        only=JUDGING,
     ),
     option(
         "crit_days",
         JUDGE,
         v.read_count,
         Flag("--crit-days", "expiry critical threshold ({default})", type=int, example="3"),
-        only=CHECK_ONLY,
+        only=JUDGING,
     ),
     option(
         "at",

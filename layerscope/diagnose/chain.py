@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from layerscope.model import CertFacts, ChainAnalysis, Finding, Layer, PathStatus, Severity
+from layerscope.model import CertFacts, ChainAnalysis, Finding, Layer, PathStatus, Role, Severity
 from layerscope.model.evidence import (
     FoundCert,
     IncompleteChainEvidence,
@@ -131,6 +131,9 @@ def _path_findings(
 
     status = chain.built
     top = chain.path[-1]
+    # a certificate file (preflight) holds what a server would send
+    server = "the file" if layer.role is Role.FILE else "the server"
+    sends = "holds" if layer.role is Role.FILE else "sends"
     if chain.verifier_ok:
         pass  # the verifier built a path from what was sent: where ours ended is moot
     elif status is PathStatus.SELF_SIGNED:
@@ -176,7 +179,7 @@ def _path_findings(
         add(
             "incomplete_chain",
             Severity.CRITICAL,
-            f"the server sends no issuer for '{chain.missing_issuer}' and it could not be "
+            f"{server} {sends} no issuer for '{chain.missing_issuer}' and it could not be "
             "found anywhere",
             IncompleteChainEvidence(
                 missing=[chain.missing_issuer],
@@ -190,7 +193,7 @@ def _path_findings(
         add(
             "incomplete_chain",
             Severity.CRITICAL,
-            f"the server does not send the intermediate {', '.join(names)}; clients that "
+            f"{server} does not {sends[:-1]} the intermediate {', '.join(names)}; clients that "
             "do not already have it call the certificate untrusted",
             IncompleteChainEvidence(
                 missing=names,
@@ -223,14 +226,14 @@ def _path_findings(
         add(
             "root_in_chain",
             Severity.INFO,
-            f"the server also sends the root '{top.subject}'",
+            f"{server} also {sends} the root '{top.subject}'",
             RootInChainEvidence(root=top.subject, root_sha256=top.sha256),
         )
     if chain.unrelated:
         add(
             "unrelated_cert_in_chain",
             Severity.WARNING,
-            "the server sends certificates that are not on the path: "
+            f"{server} {sends} certificates that are not on the path: "
             + ", ".join(c.subject for c in chain.unrelated),
             UnrelatedCertEvidence(unrelated=[cert_ref(c) for c in chain.unrelated]),
         )

@@ -104,6 +104,8 @@ FINDING_WORDS: dict[str, str] = {
     "ocsp_staple_missing": "no staple",
     "ocsp_staple_invalid": "bad staple",
     "revoked": "revoked",
+    "not_a_certificate": "not a cert",
+    "key_mismatch": "key mismatch",
     "stale_edge": "stale",
     "edge_ahead_of_origin": "ahead",
     "edges_disagree": "differs",

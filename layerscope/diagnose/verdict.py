@@ -17,6 +17,8 @@ from layerscope.model.options import CheckOptions
 REACH_CODES = frozenset({"unreachable", "not_tls", "handshake_failed"})
 #: Findings about the page, not the certificate.
 PAGE_CODES = frozenset({"mixed_content", "csp_upgrade_insecure", "hsts_missing", "http_differs"})
+#: Findings of a preflight that stop the server from loading the files at all.
+LOAD_CODES = frozenset({"not_a_certificate", "key_mismatch"})
 
 _CRITICAL_WORDS = {
     "certificate": "clients get certificate errors",
@@ -40,10 +42,35 @@ def _kind(finding: Finding) -> str:
     return "certificate"
 
 
+_FILE_WORDS = {
+    Severity.OK: "fine to deploy",
+    Severity.INFO: "fine to deploy, notes only",
+    Severity.WARNING: "deployable, but needs attention",
+    Severity.UNKNOWN: "could not be checked",
+}
+
+
+def _file_verdict(report: Report) -> str:
+    """A preflight's verdict: what deploying the files as they are would do."""
+    severity = report.severity
+    if severity is not Severity.CRITICAL:
+        return _FILE_WORDS[severity]
+    codes = {f.code for f in report.findings if f.severity is Severity.CRITICAL}
+    words = []
+    if codes & LOAD_CODES or "wrong_order" in codes:
+        words.append("the server would refuse to load it")
+    if codes - LOAD_CODES - {"wrong_order"}:
+        words.append("clients would get certificate errors")
+    return "; ".join(words)
+
+
 def site_verdict(report: Report) -> str:
     """The report's verdict in words: for a critical site, what its critical findings mean
     for users (certificate errors, layers that cannot be reached, a page partly blocked),
-    in that order; otherwise what its severity means."""
+    in that order; otherwise what its severity means. For a preflight (``report.files``),
+    what deploying the files would do."""
+    if report.files is not None:
+        return _file_verdict(report)
     severity = report.severity
     if severity is not Severity.CRITICAL:
         return _WORDS[severity]
@@ -125,6 +152,7 @@ def report_reference_note(report: Report) -> str | None:
 
 
 __all__ = [
+    "LOAD_CODES",
     "PAGE_CODES",
     "REACH_CODES",
     "broken_line",

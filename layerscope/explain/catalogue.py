@@ -19,6 +19,8 @@ from layerscope.explain.chain import (
 )
 from layerscope.explain.connection import _handshake_failed, _not_tls, _unreachable
 from layerscope.explain.context import RemediationContext, _visible
+from layerscope.explain.filechain import FILE_BUILDERS
+from layerscope.explain.files import _key_mismatch, _not_a_certificate
 from layerscope.explain.fill import _Fill
 from layerscope.explain.layers import (
     _cdn_managed,
@@ -86,6 +88,8 @@ _BUILDERS: dict[str, Callable[[_Fill], Remediation]] = {
     "ocsp_staple_invalid": _ocsp_invalid,
     "revoked": _revoked,
     "unparseable_certificate": _unparseable,
+    "not_a_certificate": _not_a_certificate,
+    "key_mismatch": _key_mismatch,
     "stale_edge": _stale_edge,
     "edge_ahead_of_origin": _edge_ahead,
     "edges_disagree": _edges_disagree,
@@ -111,7 +115,7 @@ def remediation_for(code: str, ctx: RemediationContext) -> Remediation:
     raises on odd evidence.
     """
     fill = _Fill(ctx, code)
-    builder = _BUILDERS.get(code)
+    builder = (FILE_BUILDERS.get(code) if fill.file else None) or _BUILDERS.get(code)
     if builder is None:
         return _generic(fill, code)
     return builder(fill)

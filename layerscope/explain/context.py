@@ -21,7 +21,8 @@ class RemediationContext:
         address: the layer's IP (for site-wide findings: the first concerned layer, or ""
             when none).
         layer_port: the layer's port.
-        role: "origin", "edge" or "" (site-wide).
+        role: "origin", "edge", "file" (a certificate file before it is deployed:
+            ``address`` is its path) or "" (site-wide).
         cdn: recognised CDN name ("Cloudflare", "Fastly", ...) or None.
         evidence: the finding's evidence ("missing", "names", "reference_sha256",
             "served_sha256", "extra_ca_files", "expected_issuer", ...).
@@ -29,6 +30,8 @@ class RemediationContext:
         check_options: further ``layerscope check`` options of this run that shape the
             result (``--resolver``, ``--ca-bundle``, ``--alt-ca-bundle``), as words.
         origin: the ``--origin`` of this run ("" when none), for whole-site re-checks.
+        key_file: for a file, the private key file checked with it ("" when none).
+        names: for a file, every name it must serve (``--host``; ``host`` is the first).
     """
 
     host: str
@@ -42,6 +45,8 @@ class RemediationContext:
     extra_ca_files: tuple[str, ...] = ()
     check_options: tuple[str, ...] = ()
     origin: str = ""
+    key_file: str = ""
+    names: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- safe values

@@ -32,12 +32,18 @@ class _Fill:
         self.code = code
         self.edge = ctx.role == "edge"
         self.origin = ctx.role == "origin"
-        self.sitewide = not (self.edge or self.origin)
-        self.address = ctx.address or ctx.host
-        self.aport = ctx.layer_port if ctx.address else ctx.port
+        # a certificate file before it is deployed: its address is the file's path
+        self.file = ctx.role == "file"
+        self.sitewide = not (self.edge or self.origin or self.file)
+        self.address = ctx.address if ctx.address and not self.file else ctx.host
+        self.aport = ctx.layer_port if ctx.address and not self.file else (ctx.port or 443)
         self.sni = ctx.sni or ctx.host
         self.host_text = _visible(ctx.host)
         self.layer_text = _visible(host_port(self.address, self.aport))
+        self.cert_path = _q(ctx.address) if self.file else ""
+        self.key_path = _q(ctx.key_file) if self.file and ctx.key_file else ""
+        if self.file:
+            self.layer_text = _visible(ctx.address)
         # Used unquoted in config lines and paths, so only when it is a plain name.
         self.name = ctx.host if _PLAIN_NAME.fullmatch(ctx.host) else "site"
         self.dir = f"/etc/ssl/{self.name}"
@@ -101,11 +107,33 @@ class _Fill:
         return f"openssl s_client -connect {target} {server}"
 
     def showcerts(self, *, sni: bool = True) -> str:
-        """The served chain as sent, certificate text neutralised by ``cat -v``."""
+        """The served chain as sent, certificate text neutralised by ``cat -v`` (a file:
+        the subject and issuer of each of its certificates, in file order)."""
+        if self.file:
+            return (
+                f"openssl crl2pkcs7 -nocrl -certfile {self.cert_path}"
+                " | openssl pkcs7 -print_certs -noout | cat -v"
+            )
         return f"{self.s_client(sni=sni)} -showcerts </dev/null 2>&1 | cat -v"
 
+    def served_pem(self) -> str:
+        """A command that prints the chain this layer serves as PEM (a file: the file)."""
+        if self.file:
+            return f"cat {self.cert_path}"
+        return f"{self.s_client()} -showcerts </dev/null 2>/dev/null"
+
+    def split(self) -> str:
+        """For a file: write each of its certificates to cert1.pem, cert2.pem... in order."""
+        return (
+            'awk \'/-----BEGIN CERTIFICATE-----/{n++; p=1} p{print > ("cert" n ".pem")}'
+            f" /-----END CERTIFICATE-----/{{p=0}}' {self.cert_path or 'fullchain.pem'}"
+        )
+
     def dates(self, *, sni: bool = True) -> str:
-        """Fingerprint and validity of the leaf this layer serves (no free text printed)."""
+        """Fingerprint and validity of the leaf this layer serves (no free text printed);
+        a file's first certificate."""
+        if self.file:
+            return f"openssl x509 -in {self.cert_path} -noout -fingerprint -sha256 -dates"
         return (
             f"{self.s_client(sni=sni)} </dev/null 2>/dev/null"
             " | openssl x509 -noout -fingerprint -sha256 -dates"
@@ -130,8 +158,25 @@ class _Fill:
         base = self.curl(show_headers=False)
         return f"{base} -o /dev/null -D - | grep -i '^{header}:' | cat -v"
 
+    def preflight(self, output: str = "") -> str:
+        """``layerscope preflight`` of this file again (with ``-o output`` when given)."""
+        parts = ["layerscope", "preflight", self.cert_path or "fullchain.pem"]
+        if self.key_path:
+            parts += ["--key", self.key_path]
+        for name in self.ctx.names or (self.ctx.host,):
+            parts += ["--host", _q(name)]
+        for path in self.ca_files():
+            parts += ["--extra-ca", _q(path)]
+        parts += [_q(w) for w in self.ctx.check_options]
+        if output:
+            parts += ["-o", _q(output)]
+        return " ".join(parts)
+
     def check(self, *, layer: bool = True) -> str:
-        """``layerscope check`` for this layer (``layer``) or for the whole site."""
+        """``layerscope check`` for this layer (``layer``) or for the whole site (a file:
+        ``layerscope preflight`` of it)."""
+        if self.file:
+            return self.preflight()
         parts = ["layerscope", "check", *self._site_options()]
         if layer and self.ctx.address and self.origin:
             parts += ["--origin", _q(host_port(self.ctx.address, self.ctx.layer_port))]

@@ -27,7 +27,7 @@ def _dump(f: _Fill, position: int, where: str) -> Step:
         "stops or shows odd values where the encoding is wrong (version, a repeated or "
         "garbled extension). Its fingerprint must match the finding's sha256.",
         (
-            f"{f.s_client()} -showcerts </dev/null 2>/dev/null"
+            f"{f.served_pem()}"
             f" | awk '/-----BEGIN CERTIFICATE-----/{{n++}} n=={position}'"
             f" | sed '/-----END CERTIFICATE-----/q' | tee {pem} | cat -v",
             f"openssl asn1parse -in {pem} -i | cat -v",
@@ -70,7 +70,7 @@ def _unparseable(f: _Fill) -> Remediation:
     )
     return _done(
         f,
-        f"{which} sent by {f.layer_text}{ident} cannot be parsed"
+        f"{which} {'in' if f.file else 'sent by'} {f.layer_text}{ident} cannot be parsed"
         + (f": {error}." if error else "."),
         "Browsers parse certificates strictly (BoringSSL in Chrome, NSS in Firefox) and "
         "refuse the whole handshake when a served certificate is not valid DER, even where "

@@ -34,11 +34,10 @@ def _inspect(f: _Fill) -> Step:
     """The command that shows the certificates with all their extensions."""
     return Step(
         "verify",
-        "Look at every certificate the layer sends, with its extensions:",
-        (
-            f"{f.s_client()} -showcerts </dev/null 2>/dev/null"
-            " | openssl storeutl -noout -text -certs /dev/stdin | cat -v",
-        ),
+        "Look at every certificate the layer sends, with its extensions:"
+        if not f.file
+        else "Look at every certificate of the file, with its extensions:",
+        (f"{f.served_pem()} | openssl storeutl -noout -text -certs /dev/stdin | cat -v",),
     )
 
 
@@ -283,7 +282,7 @@ def _verifier_refused(f: _Fill) -> Remediation:
                 "verify",
                 "Compare with OpenSSL's verdict (the -x509_strict flag applies RFC 5280 rules):",
                 (
-                    f"{f.s_client()} -showcerts </dev/null 2>/dev/null | tee chain.pem | cat -v",
+                    f"{f.served_pem()} | tee chain.pem | cat -v",
                     "openssl verify -x509_strict -untrusted chain.pem chain.pem",
                 ),
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from layerscope.explain.cdn import _edge_upload
@@ -29,7 +30,10 @@ def _apache(f: _Fill, text: str, *lines: str) -> Step:
 
 
 def _install(f: _Fill) -> tuple[Step, ...]:
-    """Point nginx and Apache at the full chain and key, then reload."""
+    """Point nginx and Apache at the full chain and key, then reload (nothing for a file
+    that is not deployed yet: first it must pass the preflight)."""
+    if f.file:
+        return ()
     return (
         _nginx(f, "nginx: serve the full chain (leaf first, then intermediates) and its key."),
         _apache(
@@ -41,7 +45,18 @@ def _install(f: _Fill) -> tuple[Step, ...]:
 
 
 def _build_fullchain(f: _Fill, text: str) -> Step:
-    """Rebuild fullchain.pem: leaf first, then intermediates, no root."""
+    """Rebuild fullchain.pem: leaf first, then intermediates, no root (a file: from its own
+    certificates, split one per file)."""
+    if f.file:
+        return Step(
+            "origin",
+            text,
+            (
+                f.split(),
+                "cat cert1.pem intermediate.pem > fullchain.pem",
+                "openssl verify -untrusted intermediate.pem cert1.pem",
+            ),
+        )
     return Step(
         "origin",
         text,
@@ -89,7 +104,12 @@ def _client_import(f: _Fill, lead: str) -> tuple[Step, ...]:
 
 
 def _by_role(f: _Fill, origin: Iterable[Step], edge: Iterable[Step]) -> tuple[Step, ...]:
-    """Origin steps for the origin, edge steps for an edge, both for site-wide findings."""
+    """Origin steps for the origin, edge steps for an edge, both for site-wide findings; a
+    file not deployed yet gets the origin's steps, to be done in the file."""
+    if f.file:
+        return tuple(
+            dataclasses.replace(s, where="file") if s.where == "origin" else s for s in origin
+        )
     steps: list[Step] = []
     if f.origin or f.sitewide:
         steps.extend(origin)
@@ -143,6 +163,10 @@ def _done(
     check = f.check(layer=not site_check)
     commands = (verify_cmd,) if verify_cmd == check else (verify_cmd, check)
     text = verify_text or "Check that this layer now serves what you deployed."
+    if f.file:
+        text = (
+            "Check the fixed file (in the place of this one): it must pass before it is deployed."
+        )
     return Remediation(
         meaning=meaning,
         why_untrusted=why,

@@ -10,6 +10,7 @@ step with it.
 from __future__ import annotations
 
 from layerscope.model import Severity
+from layerscope.model.codes_files import FILE_CODES
 from layerscope.model.codes_layer import LAYER_CODES
 from layerscope.model.codes_model import FAMILIES, SCOPES, VERIFIER_NOTE, CodeInfo, Scope
 
@@ -19,6 +20,7 @@ _I = Severity.INFO
 
 CATALOGUE: tuple[CodeInfo, ...] = (
     *LAYER_CODES,
+    *FILE_CODES,
     # across layers
     CodeInfo(
         "stale_edge",
@@ -156,6 +158,9 @@ accepted it** (the finding then states the rule that browsers or the CA/B Forum 
 Requirements state). `verifier_refused` is the fallback when the verifier refused and no
 other rule explains why. The rules look at every certificate on the path, the trust anchor
 included (but not the anchor's own signature, which clients never check).
+
+`layerscope preflight` judges a certificate file before it is deployed as one layer (role
+`file`): the same per-layer codes, computed the same way, plus the [file codes](#files).
 """
 
 _REFERENCE = """\

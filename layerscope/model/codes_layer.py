@@ -155,6 +155,8 @@ _BEFORE_RULES: tuple[CodeInfo, ...] = (
         "layer",
         "chain",
         "The served certificates are not in the order leaf, its issuer, ... (some clients fail).",
+        "warning; critical for a file whose first certificate is not the leaf (`preflight`: "
+        "the server would take a CA certificate for its own)",
     ),
     CodeInfo(
         "root_in_chain",

@@ -25,6 +25,7 @@ FAMILIES: tuple[str, ...] = (
     "extensions",
     "algorithms",
     "revocation",
+    "files",
     "across layers",
     "http",
 )

@@ -29,6 +29,7 @@ from layerscope.model.evidence_common import (
     records_of,
     shape_keys,
 )
+from layerscope.model.evidence_files import KeyMismatchEvidence, NotACertificateEvidence
 from layerscope.model.evidence_layer import (
     ConnectionEvidence,
     DefaultCertEvidence,
@@ -158,6 +159,9 @@ SHAPES: Mapping[str, EvidenceShape] = {
     "ocsp_staple_missing": OcspStapleMissingEvidence,
     "ocsp_staple_invalid": OcspStapleInvalidEvidence,
     "revoked": RevokedEvidence,
+    # files (preflight)
+    "not_a_certificate": NotACertificateEvidence,
+    "key_mismatch": KeyMismatchEvidence,
     # across layers
     "stale_edge": StaleEdgeEvidence,
     "edge_ahead_of_origin": EdgeAheadEvidence,
@@ -224,6 +228,7 @@ __all__ = [
     "IssuerNotCaEvidence",
     "KeyDiffersEvidence",
     "KeyIdentifierMissingEvidence",
+    "KeyMismatchEvidence",
     "KeyUsageEvidence",
     "LayerAnswer",
     "LayerKey",
@@ -233,6 +238,7 @@ __all__ = [
     "MixedUrl",
     "NameConstraintViolationEvidence",
     "NameConstraintsMalformedEvidence",
+    "NotACertificateEvidence",
     "NotV3Evidence",
     "NotYetValidCaEvidence",
     "NotYetValidEvidence",

@@ -28,10 +28,12 @@ class Severity(enum.IntEnum):
 
 
 class Role(enum.StrEnum):
-    """Where a layer sits: the origin server or a CDN edge."""
+    """Where a layer sits: the origin server or a CDN edge; or, for ``preflight``, a
+    certificate file that is not deployed yet (its address is the file's path)."""
 
     ORIGIN = "origin"
     EDGE = "edge"
+    FILE = "file"
 
 
 class ErrorKind(enum.StrEnum):

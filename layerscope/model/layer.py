@@ -182,9 +182,9 @@ class Layer:
     """One place that terminates TLS for the site: an edge IP or the origin.
 
     Attributes:
-        role: origin or edge.
-        address: IP address (bare, also for IPv6).
-        port: TCP port.
+        role: origin or edge (or a certificate file, for ``preflight``).
+        address: IP address (bare, also for IPv6); a file's path.
+        port: TCP port (0 for a file).
         source: how the layer was found ("dns A via 127.0.0.53", "--edge", "--origin host").
         probe: handshake with SNI = the site (or --sni).
         probe_no_sni: handshake without SNI, or None when not attempted.
@@ -207,7 +207,9 @@ class Layer:
 
     @property
     def label(self) -> str:
-        """``address:port`` with IPv6 in brackets, as users type it."""
+        """``address:port`` with IPv6 in brackets, as users type it (a file: its path)."""
+        if self.role is Role.FILE:
+            return self.address
         host = bracketed(self.address)
         return f"{host}:{self.port}"
 

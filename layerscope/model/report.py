@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from layerscope.model.cert import CertFacts
+from layerscope.model.files import FilesRead
 from layerscope.model.kinds import Role, Severity
 from layerscope.model.layer import Discovery, Layer, ProbeError
 
@@ -17,7 +18,8 @@ class Step:
     """One remediation step at one place.
 
     Attributes:
-        where: "origin", "edge", "client" or "verify".
+        where: "origin", "edge", "client" or "verify"; "file" for a certificate file that
+            is not deployed yet (``preflight``).
         text: what to do, one or two sentences.
         commands: shell commands or config lines, filled in with real names.
     """
@@ -88,6 +90,8 @@ class Report:
         error: a site-wide problem (bad options, nothing to probe).
         cdn: the CDN recognised from the CNAME chain or the edges' headers, if any.
         aia_errors: (URL, message) of AIA downloads that failed while completing chains.
+        files: for ``preflight``, what was read from disk (the one layer is the certificate
+            file, role ``file``); None for a site that was probed.
     """
 
     host: str
@@ -106,6 +110,7 @@ class Report:
     error: ProbeError | None = None
     cdn: str | None = None
     aia_errors: tuple[tuple[str, str], ...] = ()
+    files: FilesRead | None = None
 
     @property
     def severity(self) -> Severity:

@@ -28,6 +28,7 @@ from layerscope.model import (
     Remediation,
     Report,
 )
+from layerscope.model.files import FileRead, FilesRead
 from layerscope.present.labels import leaf_labels
 
 __all__ = ["iso_utc", "render_json", "report_to_dict"]
@@ -214,6 +215,31 @@ def _discovery(discovery: Discovery) -> dict[str, Any]:
     }
 
 
+def _file(read: FileRead) -> dict[str, Any]:
+    return {
+        "path": read.path,
+        "size": read.size,
+        "format": read.format,
+        "certificates": read.certificates,
+        "keys": read.keys,
+        "blocks": list(read.blocks),
+        "notes": list(read.notes),
+        "key_type": read.key_type,
+        "encrypted": read.encrypted,
+    }
+
+
+def _files(files: FilesRead | None) -> dict[str, Any] | None:
+    if files is None:
+        return None
+    return {
+        "certificate": _file(files.certificate),
+        "key": _file(files.key) if files.key is not None else None,
+        "names": list(files.names),
+        "leaf_position": files.leaf_position,
+    }
+
+
 def _remediation(remediation: Remediation | None) -> dict[str, Any] | None:
     if remediation is None:
         return None
@@ -268,6 +294,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "findings": [_finding(finding) for finding in report.findings],
         "cdn": report.cdn,
         "aia_errors": [{"url": url, "message": message} for url, message in report.aia_errors],
+        "files": _files(report.files),
     }
 
 

@@ -20,6 +20,8 @@ __all__ = [
     "SEVERITY_COLORS",
     "SEVERITY_SHORT",
     "count_words",
+    "file_facts",
+    "file_title",
     "human_time",
     "issuer_name",
     "judged_at_other_time",
@@ -62,6 +64,7 @@ def label_color(label: str) -> str:
 _STEP_WHERE = {
     "origin": "Fix at the origin",
     "edge": "Fix at the CDN edge",
+    "file": "Fix the file",
     "client": "Fix on clients",
     "verify": "Check",
 }
@@ -161,6 +164,37 @@ def layer_names(report: Report, addresses: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def file_title(report: Report) -> str:
+    """The title of a preflight report: the names the file must serve."""
+    names = report.files.names if report.files is not None else ()
+    return ", ".join(names) or report.host
+
+
+def file_facts(report: Report) -> list[tuple[str, str]]:
+    """What a preflight read, as (label, value) lines for its header, where a site's says
+    what DNS answered: the certificate file, the key file, the leaf (values untrusted)."""
+    files = report.files
+    if files is None:
+        return []
+    cert = files.certificate
+    out = [("Read", f"{cert.path}: {cert.describe()}")]
+    if files.key is not None:
+        out.append(("Key", f"{files.key.path}: {files.key.describe()}"))
+    leaf = report.layers[0].leaf if report.layers else None
+    if leaf is not None:
+        where = ""
+        if files.leaf_position > 1:
+            where = f" (certificate {files.leaf_position} of the file)"
+        out.append(
+            (
+                "Leaf",
+                f"{leaf.common_name or leaf.subject}, expires {human_time(leaf.not_after)}, "
+                f"SHA-256 {leaf.sha256}{where}",
+            )
+        )
+    return out
+
+
 def human_time(moment: dt.datetime) -> str:
     """Return ``2026-11-27 12:00:00 UTC`` (naive datetimes are taken as UTC)."""
     if moment.tzinfo is None:
@@ -187,7 +221,8 @@ def count_words(severities: Iterable[Severity], noun: str = "") -> str:
 
 def sites_summary(reports: Sequence[Report]) -> str:
     """Return the one-line summary over all sites, e.g. ``"3 sites: 1 critical, 2 ok"``."""
-    noun = "site" if len(reports) == 1 else "sites"
+    kind = "file" if reports and all(r.files is not None for r in reports) else "site"
+    noun = kind if len(reports) == 1 else f"{kind}s"
     counts = count_words(r.severity for r in reports)
     return f"{len(reports):,} {noun}: {counts}" if counts else f"0 {noun}"
 

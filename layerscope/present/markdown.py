@@ -21,6 +21,8 @@ from layerscope.model import Report
 from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
     SEVERITY_SHORT,
+    file_facts,
+    file_title,
     human_time,
     judged_at_other_time,
     layer_names,
@@ -68,7 +70,33 @@ def _layer_row(row: LayerRow) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _file_header(report: Report) -> str:
+    """A preflight's header: what was read where a site's says what DNS answered."""
+    severity = report.severity
+    lines = [
+        f"## {md_escape(file_title(report))} — {severity.label.upper()}",
+        "",
+        f"- **Verdict:** {severity.label} — {site_verdict(report)} "
+        f"(exit code {severity.exit_code})",
+    ]
+    counts = findings_line(report)
+    if counts:
+        lines.append(f"- **Findings:** {counts}")
+    if report.error is not None:
+        error = report.error
+        lines.append(f"- **Error:** {md_escape(error.kind.value)}: {md_escape(error.message)}")
+    lines.extend(f"- **{label}:** {md_escape(value)}" for label, value in file_facts(report))
+    lines.append(f"- **Checked:** {human_time(report.started)}, took {report.duration_ms:,.0f} ms")
+    if judged_at_other_time(report):
+        lines.append(f"- **Validity judged at:** {human_time(report.at)}")
+    if report.trust_store:
+        lines.append(f"- **Trust store:** {md_escape(report.trust_store)}")
+    return "\n".join(lines)
+
+
 def _header(report: Report) -> str:
+    if report.files is not None:
+        return _file_header(report)
     severity = report.severity
     words = site_verdict(report)
     lines = [
@@ -169,7 +197,8 @@ def _group(report: Report, group: FindingGroup) -> str:
 
 
 def _report(report: Report) -> str:
-    blocks = [_header(report), "### Layers", _layers(report)]
+    heading = "### File" if report.files is not None else "### Layers"
+    blocks = [_header(report), heading, _layers(report)]
     notes = layer_notes(report)
     if notes:
         blocks.append("\n".join(f"- note: {md_escape(n)}: {md_escape(t)}" for n, t in notes))

@@ -21,8 +21,9 @@ class LayerRow:
 
     Attributes:
         verdict: the decision (severity, word, days).
-        role: "origin" or "edge".
-        address: the layer's address as shown (IPv6 bracketed, port when not the site's).
+        role: "origin" or "edge" ("file" for a preflight).
+        address: the layer's address as shown (IPv6 bracketed, port when not the site's; a
+            file's path).
         label: the leaf's short label ("A", "B", ...), or "" without a leaf.
         issuer: the leaf issuer's common name (or organisation), or "".
         protocol: the TLS version without "TLSv" ("1.3"), or "".
@@ -82,7 +83,9 @@ def layer_row(report: Report, layer: Layer, labels: dict[str, str]) -> LayerRow:
         label=labels.get(leaf.sha256, "") if leaf is not None else "",
         issuer=issuer_name(leaf) if leaf is not None else "",
         protocol=layer.probe.protocol.removeprefix("TLSv"),
-        handshake_ms=layer.probe.handshake_ms if layer.probe.ok else None,
+        handshake_ms=layer.probe.handshake_ms
+        if layer.probe.ok and layer.role is not Role.FILE
+        else None,
         error_ms=error.elapsed_ms if error is not None else None,
         reproduce=_reproduce(report, layer),
     )

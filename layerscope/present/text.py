@@ -28,6 +28,8 @@ from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
     SEVERITY_COLORS,
     SEVERITY_SHORT,
+    file_facts,
+    file_title,
     human_time,
     judged_at_other_time,
     label_color,
@@ -60,7 +62,33 @@ def _kv(label: str, value: Text) -> Text:
     return Text.assemble((f"{label}: ", "bold"), value)
 
 
+def _file_header(report: Report) -> RenderableType:
+    """A preflight's header: what was read where a site's says what DNS answered."""
+    severity = report.severity
+    title = _safe(file_title(report), "bold")
+    title.append("  ")
+    title.append(severity.label.upper(), style=f"bold {_sev_style(severity)}")
+    title.append(f" — {site_verdict(report)}")
+    lines: list[Text] = []
+    counts = findings_line(report)
+    if counts:
+        lines.append(_kv("Findings", Text(counts)))
+    if report.error is not None:
+        error = Text.assemble(("Error: ", "bold red"), report.error.kind.value, ": ")
+        lines.append(error.append_text(_safe(report.error.message)))
+    lines.extend(_kv(label, _safe(value)) for label, value in file_facts(report))
+    checked = f"{human_time(report.started)}, took {report.duration_ms:,.0f} ms"
+    if report.trust_store:
+        checked += f", trust store {safe_text(report.trust_store)}"
+    lines.append(_kv("Checked", Text(checked)))
+    if judged_at_other_time(report):
+        lines.append(_kv("Validity judged at", Text(human_time(report.at), style="bold")))
+    return Group(title, Padding(Group(*lines), (0, 0, 0, 2)))
+
+
 def _header(report: Report) -> RenderableType:
+    if report.files is not None:
+        return _file_header(report)
     severity = report.severity
     title = Text.assemble(
         _safe(report.host, "bold"),

@@ -34,7 +34,7 @@ from tests.render.conftest import (
 SITE_KEYS = {
     "host", "ascii_host", "port", "sni", "at", "started", "duration_ms", "severity",
     "exit_code", "trust_store", "error", "discovery", "labels", "layers", "reference",
-    "reference_layer", "findings", "cdn", "aia_errors",
+    "reference_layer", "findings", "cdn", "aia_errors", "files",
 }  # fmt: skip
 LAYER_KEYS = {
     "role", "address", "port", "source", "sni", "status", "error", "leaf_sha256", "label",
