@@ -2,7 +2,8 @@
 
 The findings come from every site of the embedded lab (as the engine returns them, and as
 the JSON output writes them), from every limbo-like path-validation case
-(tests/unit/test_limbo_like.py) and from every preflight file case (tests/test_preflight.py);
+(tests/unit/test_limbo_like.py), from every preflight file case (tests/test_preflight.py) and
+from ``preflight --nginx`` on a block the lab's stale edge answers (reload_needed);
 together they raise every code of the catalogue. Each
 finding's evidence must hold its shape's required keys, no key the shape does not declare,
 and values of the declared types, nested shapes included.
@@ -40,6 +41,7 @@ from layerscope.model.evidence import (
 )
 from layerscope.present.json import report_to_dict
 
+from .nginx_preflight_helpers import reload_findings
 from .preflight_helpers import lab_cases, preflight_findings
 from .unit.test_limbo_like import CASES, analysed, built
 
@@ -128,8 +130,10 @@ def rule_findings() -> list[Finding]:
 
 @pytest.fixture(scope="module")
 def file_findings(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> list[Finding]:
-    """The findings of every preflight case of the lab's files (tests/test_preflight.py)."""
-    return preflight_findings(lab_cases(lab, tmp_path_factory.mktemp("files")))
+    """The findings of every preflight case of the lab's files (tests/test_preflight.py),
+    and those of ``preflight --nginx`` on a block that needs a reload."""
+    found = preflight_findings(lab_cases(lab, tmp_path_factory.mktemp("files")))
+    return found + reload_findings(lab, tmp_path_factory.mktemp("nginx"))
 
 
 def test_every_catalogue_code_has_an_evidence_shape_and_no_other() -> None:

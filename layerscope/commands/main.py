@@ -87,7 +87,7 @@ _SYNOPSES: tuple[tuple[str, str], ...] = (
     ("layerscope check HOST... [options]", "check"),
     ("layerscope watch HOST [options]", "watch"),
     ("layerscope fix-chain HOST -o FILE", "fix-chain"),
-    ("layerscope preflight FULLCHAIN", "preflight"),
+    ("layerscope preflight FULLCHAIN | --nginx", "preflight"),
     ("layerscope demo [--check]", "demo"),
 )
 

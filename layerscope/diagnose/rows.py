@@ -106,6 +106,7 @@ FINDING_WORDS: dict[str, str] = {
     "revoked": "revoked",
     "not_a_certificate": "not a cert",
     "key_mismatch": "key mismatch",
+    "reload_needed": "reload needed",
     "stale_edge": "stale",
     "edge_ahead_of_origin": "ahead",
     "edges_disagree": "differs",

@@ -7,15 +7,19 @@ does), then diagnosed once per name it must serve, with remediation for a file t
 not deployed yet. The result, :class:`Preflight`, carries the report every renderer shows,
 the leaf, and the chain the file should be (``-o``).
 
-What ``--against HOST`` will need is here already: :attr:`Preflight.leaf` is what the
-live layers of ``HOST`` should serve after the deploy (compare its ``sha256`` with each
-layer's leaf), and :attr:`Preflight.fixed` what they should send.
+``--against HOST`` (:mod:`layerscope.engine.against`) compares :attr:`Preflight.leaf`
+with what the live layers of ``HOST`` serve; ``--nginx`` (:mod:`layerscope.engine.nginx`)
+runs one preflight per certificate a server block names, with
+``PreflightRequest.config``: a file that is missing or cannot be read is then a
+finding, as the server would fail to load it, instead of bad input.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,6 +48,7 @@ from layerscope.net.truststore import load_stores
 from layerscope.x509.files import MAX_BYTES, CertificateFile, pick_leaf, read_certificate_file
 from layerscope.x509.fixchain import FullChain, build_fullchain
 from layerscope.x509.keyfile import KeyFile, read_key_file
+from layerscope.x509.pem import Problem
 from layerscope.x509.stores import Stores, TrustStoreError
 
 Clock = Callable[[], dt.datetime]
@@ -93,7 +98,55 @@ def read_bytes(path: str) -> bytes | ProbeError:
         return ProbeError(ErrorKind.INVALID_INPUT, f"cannot read {path}: {reason}")
 
 
-def _report(
+def _configured_read(path: str) -> bytes | tuple[Problem, str]:
+    """What a server's configuration names: its bytes, or the problem of a file that is
+    missing or cannot be read (fatal when the server could not read it either: missing,
+    or unreadable although layerscope runs as root, as nginx's master process does) and
+    the reason, for the report."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return Problem("missing", f"the file does not exist ({reason})", True), reason
+        root = hasattr(os, "geteuid") and os.geteuid() == 0
+        message = f"the file cannot be read ({reason})"
+        if not root:
+            message += ": run layerscope as root to check it (nginx reads it as root)"
+        return Problem("unreadable", message, root), reason
+
+
+def _read_pair(
+    request: PreflightRequest,
+) -> tuple[CertificateFile, KeyFile | None, str, str] | ProbeError:
+    """The certificate file and the key file of ``request`` as read, with why each could
+    not be read ("" when it was); a ProbeError when a file given by hand cannot be read."""
+    if not request.config:
+        data = read_bytes(request.certificate)
+        key_data = read_bytes(request.key) if request.key is not None else None
+        for failed in (data, key_data):
+            if isinstance(failed, ProbeError):
+                return failed
+        assert isinstance(data, bytes)
+        key = read_key_file(key_data) if isinstance(key_data, bytes) else None
+        return read_certificate_file(data), key, "", ""
+    got = _configured_read(request.certificate)
+    cert_why = "" if isinstance(got, bytes) else got[1]
+    read = (
+        read_certificate_file(got)
+        if isinstance(got, bytes)
+        else CertificateFile(0, "", problems=(got[0],))
+    )
+    if request.key is None:
+        return read, None, cert_why, ""
+    got_key = _configured_read(request.key)
+    if isinstance(got_key, bytes):
+        return read, read_key_file(got_key), cert_why, ""
+    return read, KeyFile(0, "", problems=(got_key[0],)), cert_why, got_key[1]
+
+
+def file_report(
     request: PreflightRequest,
     names: Sequence[str],
     started: dt.datetime,
@@ -107,7 +160,8 @@ def _report(
     aia_errors: tuple[tuple[str, str], ...] = (),
     files: FilesRead | None = None,
 ) -> Report:
-    """The report of a preflight: no DNS, no port; the file is the one layer."""
+    """The report of a preflight: no DNS, no port; the file is the one layer (or an
+    ``error`` and no layer, when nothing could be checked)."""
     name = names[0] if names else (request.hosts[0] if request.hosts else "")
     return Report(
         host=request.hosts[0] if request.hosts else name,
@@ -187,6 +241,7 @@ def _with_remediation(
             check_options=words,
             key_file=request.key or "",
             names=tuple(names),
+            config=request.config,
         )
         out.append(dataclasses.replace(finding, remediation=remediation_for(finding.code, ctx)))
     return out
@@ -202,36 +257,37 @@ async def preflight(
     try:
         names = list(dict.fromkeys(to_ascii(h) for h in request.hosts))
     except HostNameError as exc:
-        return Preflight(request, _report(request, (), started, error=_invalid(f"--host: {exc}")))
+        return Preflight(
+            request, file_report(request, (), started, error=_invalid(f"--host: {exc}"))
+        )
     if not names:
-        return Preflight(request, _report(request, (), started, error=_invalid("no --host given")))
+        return Preflight(
+            request, file_report(request, (), started, error=_invalid("no --host given"))
+        )
     try:
         stores = stores or dataclasses.replace(load_stores(request.options), alt=None)
     except TrustStoreError as exc:
-        return Preflight(request, _report(request, names, started, error=_invalid(str(exc))))
-    data = read_bytes(request.certificate)
-    key_data = read_bytes(request.key) if request.key is not None else None
-    for failed in (data, key_data):
-        if isinstance(failed, ProbeError):
-            return Preflight(request, _report(request, names, started, error=failed))
-    assert isinstance(data, bytes)
-    read = read_certificate_file(data)
-    key = read_key_file(key_data) if isinstance(key_data, bytes) else None
+        return Preflight(request, file_report(request, names, started, error=_invalid(str(exc))))
+    pair = _read_pair(request)
+    if isinstance(pair, ProbeError):
+        return Preflight(request, file_report(request, names, started, error=pair))
+    read, key, cert_why, key_why = pair
     at = request.options.at or started
     aia_errors: list[tuple[str, str]] = []
     bare = _layer(request.certificate, read)
     (first,) = await analyse_chains([bare], names[0], at, stores, request.options, aia_errors)
     found = first.chain.missing if first.chain is not None else ()
     layers = [first, *(with_chain(bare, name, at, stores, found) for name in names[1:])]
+    key_read = key.summary(request.key) if key is not None and request.key is not None else None
     files = FilesRead(
-        certificate=read.summary(request.certificate),
-        key=key.summary(request.key) if key is not None and request.key is not None else None,
+        certificate=dataclasses.replace(read.summary(request.certificate), error=cert_why),
+        key=dataclasses.replace(key_read, error=key_why) if key_read is not None else None,
         names=tuple(names),
         leaf_position=(pick_leaf(read.certificates) + 1) if first.probe.ok else 0,
     )
     th = Thresholds(at, request.options.warn_days, request.options.crit_days)
     findings = _with_remediation(file_findings(files, read, key, layers, th), request, names)
-    report = _report(
+    report = file_report(
         request,
         names,
         started,
@@ -267,4 +323,4 @@ def write_fixed(result: Preflight, path: Path) -> Repair:
     return Repair("written", summary, chain.message, chain)
 
 
-__all__ = ["Preflight", "preflight", "read_bytes", "write_fixed"]
+__all__ = ["Preflight", "file_report", "preflight", "read_bytes", "write_fixed"]

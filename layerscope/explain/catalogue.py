@@ -33,6 +33,7 @@ from layerscope.explain.layers import (
 )
 from layerscope.explain.parse import _unparseable
 from layerscope.explain.pathval import BUILDERS as PATHVAL_BUILDERS
+from layerscope.explain.reload import _reload_needed
 from layerscope.explain.steps import _done
 from layerscope.explain.validity import (
     _default_cert,
@@ -90,6 +91,7 @@ _BUILDERS: dict[str, Callable[[_Fill], Remediation]] = {
     "unparseable_certificate": _unparseable,
     "not_a_certificate": _not_a_certificate,
     "key_mismatch": _key_mismatch,
+    "reload_needed": _reload_needed,
     "stale_edge": _stale_edge,
     "edge_ahead_of_origin": _edge_ahead,
     "edges_disagree": _edges_disagree,

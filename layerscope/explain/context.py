@@ -32,6 +32,8 @@ class RemediationContext:
         origin: the ``--origin`` of this run ("" when none), for whole-site re-checks.
         key_file: for a file, the private key file checked with it ("" when none).
         names: for a file, every name it must serve (``--host``; ``host`` is the first).
+        config: the nginx configuration that names the file, or whose server block this
+            is (``preflight --nginx``); "" otherwise. Checks then run ``preflight --nginx``.
     """
 
     host: str
@@ -47,6 +49,7 @@ class RemediationContext:
     origin: str = ""
     key_file: str = ""
     names: tuple[str, ...] = ()
+    config: str = ""
 
 
 # --------------------------------------------------------------------------- safe values

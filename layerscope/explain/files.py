@@ -59,6 +59,13 @@ def _fixes(f: _Fill, problem: str) -> tuple[str, tuple[str, ...]]:
             "Remove the byte order mark (save the file as plain ASCII, or strip it):",
             (f"sed '1s/^\\xEF\\xBB\\xBF//' {cert} > {clean}", f"head -c 32 {clean} | od -c"),
         )
+    if problem in ("missing", "unreadable"):
+        return (
+            "Put the certificate file where the configuration says (leaf first, then the "
+            "intermediates), or correct the ssl_certificate path; a file layerscope may not "
+            "read is checked when it runs as root, as nginx reads it.",
+            (f"ls -l {cert}", "nginx -t"),
+        )
     if problem in ("truncated", "bad_block"):
         return (
             "Copy the certificate again from the CA's download, whole: from the -----BEGIN "
@@ -96,6 +103,8 @@ _CERT_MEANINGS = {
     "key_beside": "The certificate file also holds the private key.",
     "other_block": "The certificate file holds a block that is not a certificate.",
     "byte_order_mark": "The certificate file starts with a byte order mark.",
+    "missing": "The certificate file the configuration names does not exist.",
+    "unreadable": "The certificate file the configuration names cannot be read.",
 }
 _CERT_WHY = {
     "text_outside_blocks": "Servers skip it, but it usually means a copy-and-paste went wrong: "
@@ -150,6 +159,16 @@ def _key_fix(f: _Fill, problem: str, owner: object) -> tuple[Step, ...]:
                 (f"openssl pkey -in {key} -out privkey.pem", "chmod 600 privkey.pem"),
             ),
         )
+    if problem in ("missing", "unreadable", "no_key_directive"):
+        return (
+            Step(
+                "origin",
+                "Give the certificate its private key: the ssl_certificate_key line after "
+                "the ssl_certificate line, naming the key file (PEM, readable by root only); "
+                "a file layerscope may not read is checked when it runs as root.",
+                (f"ls -l {key}", "nginx -t"),
+            ),
+        )
     if problem == "der":
         return (
             Step(
@@ -201,6 +220,9 @@ _KEY_MEANINGS = {
     "certificate": "The key file holds a certificate, not the private key.",
     "der": "The private key is in DER (binary) form; servers read PEM.",
     "openssh": "The private key is in OpenSSH's format; TLS servers read PEM.",
+    "missing": "The private key file the configuration names does not exist.",
+    "unreadable": "The private key file the configuration names cannot be read.",
+    "no_key_directive": "The configuration names no private key for this certificate.",
 }
 
 

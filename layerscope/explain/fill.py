@@ -159,7 +159,12 @@ class _Fill:
         return f"{base} -o /dev/null -D - | grep -i '^{header}:' | cat -v"
 
     def preflight(self, output: str = "") -> str:
-        """``layerscope preflight`` of this file again (with ``-o output`` when given)."""
+        """``layerscope preflight`` of this file again (with ``-o output`` when given); of
+        the nginx configuration that names it (``--nginx``), when it has one."""
+        if self.ctx.config:
+            parts = ["layerscope", "preflight", "--nginx", _q(self.ctx.config)]
+            parts += [w for path in self.ca_files() for w in ("--extra-ca", _q(path))]
+            return " ".join([*parts, *(_q(w) for w in self.ctx.check_options)])
         parts = ["layerscope", "preflight", self.cert_path or "fullchain.pem"]
         if self.key_path:
             parts += ["--key", self.key_path]

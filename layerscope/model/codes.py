@@ -160,7 +160,9 @@ other rule explains why. The rules look at every certificate on the path, the tr
 included (but not the anchor's own signature, which clients never check).
 
 `layerscope preflight` judges a certificate file before it is deployed as one layer (role
-`file`): the same per-layer codes, computed the same way, plus the [file codes](#files).
+`file`): the same per-layer codes, computed the same way, plus the [file codes](#files)
+(with `--nginx`, on the server itself, also whether each server block serves the file it
+names: `reload_needed`).
 """
 
 _REFERENCE = """\

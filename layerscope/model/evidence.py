@@ -29,7 +29,11 @@ from layerscope.model.evidence_common import (
     records_of,
     shape_keys,
 )
-from layerscope.model.evidence_files import KeyMismatchEvidence, NotACertificateEvidence
+from layerscope.model.evidence_files import (
+    KeyMismatchEvidence,
+    NotACertificateEvidence,
+    ReloadNeededEvidence,
+)
 from layerscope.model.evidence_layer import (
     ConnectionEvidence,
     DefaultCertEvidence,
@@ -162,6 +166,7 @@ SHAPES: Mapping[str, EvidenceShape] = {
     # files (preflight)
     "not_a_certificate": NotACertificateEvidence,
     "key_mismatch": KeyMismatchEvidence,
+    "reload_needed": ReloadNeededEvidence,
     # across layers
     "stale_edge": StaleEdgeEvidence,
     "edge_ahead_of_origin": EdgeAheadEvidence,
@@ -247,6 +252,7 @@ __all__ = [
     "OnPath",
     "PathLengthEvidence",
     "PrivateCaEvidence",
+    "ReloadNeededEvidence",
     "RevokedEvidence",
     "RootInChainEvidence",
     "SanDiffersEvidence",

@@ -28,6 +28,9 @@ class FileRead:
         notes: facts about the bytes that change nothing for servers ("CRLF line endings").
         key_type: for a key file, the key's type and size ("EC 256", "RSA 2048"), or "".
         encrypted: for a key file, the key is protected by a passphrase.
+        error: why the file could not be read ("does not exist", "permission denied");
+            "" when it was. Only a file a server's configuration names is reported so
+            (``preflight --nginx``): a file given by hand that cannot be read is bad input.
     """
 
     path: str
@@ -39,9 +42,12 @@ class FileRead:
     notes: tuple[str, ...] = ()
     key_type: str = ""
     encrypted: bool = False
+    error: str = ""
 
     def describe(self) -> str:
         """``PEM, 3 certificates, 4,012 bytes; CRLF line endings`` (untrusted path left out)."""
+        if self.error:
+            return f"cannot be read: {self.error}"
         if not self.size:
             return "empty (0 bytes)"
         parts = [self.format or "unrecognised"]
@@ -88,12 +94,17 @@ class PreflightRequest:
         hosts: the names the certificate must serve, as given (at least one).
         options: the trust store, ``--extra-ca``, ``--at``, thresholds, AIA and timeout
             (the other fields of :class:`CheckOptions` are not used).
+        config: the server configuration that names the files (``--nginx``), "" when they
+            were given by hand: one that is missing or cannot be read is then a finding
+            (the server would not load it), not bad input, and the checks say to run
+            ``preflight --nginx CONFIG`` again.
     """
 
     certificate: str
     key: str | None
     hosts: tuple[str, ...]
     options: CheckOptions
+    config: str = ""
 
 
 __all__ = ["FileRead", "FilesRead", "PreflightRequest"]

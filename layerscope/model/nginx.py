@@ -4,21 +4,31 @@ One :class:`NginxServer` per ``server`` block that speaks TLS, with where it is 
 its names, the addresses it listens on (and where to connect to handshake it from the
 server itself), and each certificate/key pair it loads, paths resolved as nginx resolves
 them. What could not be read or checked is a :class:`NginxProblem`, never an exception.
+``preflight --nginx`` attaches a :class:`NginxCheck` to each report: the block, its pair,
+and what a handshake with the block got (:class:`NginxServed`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
 
 __all__ = [
+    "DEFAULT_CONF",
     "NginxCertificate",
+    "NginxCheck",
     "NginxConfig",
     "NginxListen",
     "NginxProblem",
     "NginxProblemKind",
+    "NginxServed",
     "NginxServer",
 ]
+
+
+#: Where ``preflight --nginx`` looks without an argument (Debian's and nginx.org's place).
+DEFAULT_CONF = "/etc/nginx/nginx.conf"
 
 
 class NginxProblemKind(enum.StrEnum):
@@ -49,6 +59,16 @@ class NginxProblem:
     message: str
     file: str = ""
     line: int | None = None
+
+    @property
+    def unread(self) -> bool:
+        """Part of the configuration could not be read (a missing or unreadable file, a
+        parse error): what was checked may not be all nginx loads."""
+        return self.kind in (
+            NginxProblemKind.MISSING_FILE,
+            NginxProblemKind.UNREADABLE,
+            NginxProblemKind.PARSE_ERROR,
+        )
 
     @property
     def where(self) -> str:
@@ -191,3 +211,57 @@ class NginxConfig:
     def all_problems(self) -> tuple[NginxProblem, ...]:
         """The configuration's problems, then each block's."""
         return self.problems + tuple(p for s in self.servers for p in s.problems)
+
+
+@dataclass(frozen=True)
+class NginxServed:
+    """What one handshake with a server block's ``listen`` got, from the server itself.
+
+    Attributes:
+        listen: the ``listen`` address as written.
+        address: where the handshake went (loopback for a listen on all addresses).
+        port: its port.
+        sni: the server name sent ("" when none was sent).
+        sha256: SHA-256 of the leaf served ("" when none).
+        not_before: that leaf's start of validity (None when none).
+        not_after: its end of validity (None when none).
+        key_type: its key type ("RSA", "EC"...; "" when none): with an RSA and an ECDSA
+            certificate, the server sends the one the client prefers.
+        error: why no leaf was served ("" when one was).
+    """
+
+    listen: str
+    address: str
+    port: int
+    sni: str
+    sha256: str = ""
+    not_before: dt.datetime | None = None
+    not_after: dt.datetime | None = None
+    key_type: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class NginxCheck:
+    """The server block whose files a ``preflight --nginx`` report checks, and what the
+    block serves.
+
+    Attributes:
+        config: the main configuration file.
+        server: the block.
+        certificate: the certificate/key pair of this report (None when the block has no
+            pair that names files).
+        served: the handshake with the block (None when none could be made: see
+            ``note``).
+        note: why the block was not handshaken, or why this pair was not compared with
+            what it serves ("" when it was).
+        problems: what could not be read or checked: the configuration's, then the
+            block's.
+    """
+
+    config: str
+    server: NginxServer
+    certificate: NginxCertificate | None = None
+    served: NginxServed | None = None
+    note: str = ""
+    problems: tuple[NginxProblem, ...] = ()

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from layerscope.model.cert import CertFacts
+from layerscope.model.deploy import Against
 from layerscope.model.files import FilesRead
 from layerscope.model.kinds import Role, Severity
 from layerscope.model.layer import Discovery, Layer, ProbeError
+from layerscope.model.nginx import NginxCheck
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,10 @@ class Report:
         aia_errors: (URL, message) of AIA downloads that failed while completing chains.
         files: for ``preflight``, what was read from disk (the one layer is the certificate
             file, role ``file``); None for a site that was probed.
+        against: for ``preflight --against HOST``, the live layers of HOST compared with
+            the file's leaf; None otherwise.
+        nginx: for ``preflight --nginx``, the server block that names the files and what
+            it serves; None otherwise.
     """
 
     host: str
@@ -111,6 +117,8 @@ class Report:
     cdn: str | None = None
     aia_errors: tuple[tuple[str, str], ...] = ()
     files: FilesRead | None = None
+    against: Against | None = None
+    nginx: NginxCheck | None = None
 
     @property
     def severity(self) -> Severity:

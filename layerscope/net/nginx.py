@@ -34,6 +34,7 @@ import crossplane
 from crossplane.errors import NgxParserBaseException
 
 from layerscope.model.nginx import (
+    DEFAULT_CONF,
     NginxCertificate,
     NginxConfig,
     NginxListen,
@@ -44,8 +45,6 @@ from layerscope.model.nginx import (
 
 __all__ = ["DEFAULT_CONF", "read_config"]
 
-#: Where ``preflight --nginx`` looks without an argument (Debian's and nginx.org's place).
-DEFAULT_CONF = "/etc/nginx/nginx.conf"
 
 Kind = NginxProblemKind
 _Stmt = dict[str, Any]

@@ -14,6 +14,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from layerscope.diagnose.rows import row_verdict
+from layerscope.diagnose.verdict import site_verdict
 from layerscope.model import (
     SCHEMA_VERSION,
     CertFacts,
@@ -29,6 +31,7 @@ from layerscope.model import (
     Report,
 )
 from layerscope.model.files import FileRead, FilesRead
+from layerscope.present.deploy import against_json, nginx_json
 from layerscope.present.labels import leaf_labels
 
 __all__ = ["iso_utc", "render_json", "report_to_dict"]
@@ -135,9 +138,10 @@ def _no_sni(probe: ProbeResult | None) -> dict[str, Any] | None:
     }
 
 
-def _layer(layer: Layer, labels: Mapping[str, str]) -> dict[str, Any]:
+def _layer(report: Report, layer: Layer, labels: Mapping[str, str]) -> dict[str, Any]:
     probe = layer.probe
     leaf = layer.leaf
+    row = row_verdict(report, layer)
     return {
         "role": layer.role.value,
         "address": layer.address,
@@ -145,6 +149,7 @@ def _layer(layer: Layer, labels: Mapping[str, str]) -> dict[str, Any]:
         "source": layer.source,
         "sni": probe.sni,
         "status": probe.status,
+        "row": {"severity": row.severity.label, "status": row.status},
         "error": _error(probe.error),
         "leaf_sha256": leaf.sha256 if leaf is not None else None,
         "label": labels.get(leaf.sha256) if leaf is not None else None,
@@ -226,6 +231,7 @@ def _file(read: FileRead) -> dict[str, Any]:
         "notes": list(read.notes),
         "key_type": read.key_type,
         "encrypted": read.encrypted,
+        "error": read.error or None,
     }
 
 
@@ -284,17 +290,20 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "duration_ms": _ms(report.duration_ms),
         "severity": severity.label,
         "exit_code": severity.exit_code,
+        "verdict": site_verdict(report),
         "trust_store": report.trust_store,
         "error": _error(report.error),
         "discovery": _discovery(report.discovery),
         "labels": dict(labels),
-        "layers": [_layer(layer, labels) for layer in report.layers],
+        "layers": [_layer(report, layer, labels) for layer in report.layers],
         "reference": _cert(report.reference) if report.reference is not None else None,
         "reference_layer": report.reference_layer,
         "findings": [_finding(finding) for finding in report.findings],
         "cdn": report.cdn,
         "aia_errors": [{"url": url, "message": message} for url, message in report.aia_errors],
         "files": _files(report.files),
+        "against": against_json(report.against),
+        "nginx": nginx_json(report),
     }
 
 

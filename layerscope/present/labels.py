@@ -177,7 +177,7 @@ def file_facts(report: Report) -> list[tuple[str, str]]:
     if files is None:
         return []
     cert = files.certificate
-    out = [("Read", f"{cert.path}: {cert.describe()}")]
+    out = [("Read", f"{cert.path}: {cert.describe()}")] if cert.path else []
     if files.key is not None:
         out.append(("Key", f"{files.key.path}: {files.key.describe()}"))
     leaf = report.layers[0].leaf if report.layers else None

@@ -18,6 +18,7 @@ from layerscope.diagnose.verdict import (
     site_verdict,
 )
 from layerscope.model import Report
+from layerscope.present.deploy import sections
 from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
     SEVERITY_SHORT,
@@ -202,6 +203,12 @@ def _report(report: Report) -> str:
     notes = layer_notes(report)
     if notes:
         blocks.append("\n".join(f"- note: {md_escape(n)}: {md_escape(t)}" for n, t in notes))
+    for section in sections(report):
+        blocks.append(f"### {md_escape(section.title)}")
+        facts = [f"- **{md_escape(k)}:** {md_escape(v, 2000)}" for k, v in section.facts]
+        blocks.append("\n".join(facts))
+        for label, command in section.commands:
+            blocks += [f"**{md_escape(label)}:**", _command_block(command, "")]
     groups = group_findings(report)
     if groups:
         blocks.append("### Findings, worst first")

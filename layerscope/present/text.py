@@ -24,6 +24,7 @@ from layerscope.diagnose.verdict import (
     site_verdict,
 )
 from layerscope.model import Report, Severity
+from layerscope.present.deploy import Section, sections
 from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
     SEVERITY_COLORS,
@@ -252,6 +253,18 @@ def _print_group(console: Console, report: Report, group: FindingGroup) -> None:
                     console.print(line, soft_wrap=True)
 
 
+def _print_section(console: Console, section: Section) -> None:
+    """A preflight's section beside its file: the live layers, the nginx server block."""
+    console.print()
+    console.print(_safe(section.title, "bold underline"))
+    facts = [_kv(label, _safe(value, limit=2000)) for label, value in section.facts]
+    console.print(Padding(Group(*facts), (0, 0, 0, 2)))
+    for label, command in section.commands:
+        console.print(Padding(Text(f"{label}:", style="bold"), (0, 0, 0, 2)))
+        for line in _command_lines(command, 6):
+            console.print(line, soft_wrap=True)
+
+
 def _print_report(console: Console, report: Report) -> None:
     console.print(_header(report))
     if report.layers:
@@ -261,6 +274,8 @@ def _print_report(console: Console, report: Report) -> None:
         console.print(Text("  No layer was probed.", style="magenta"))
     for name, note in layer_notes(report):
         console.print(Text.assemble(("  note: ", "bold"), _safe(name), ": ", _safe(note)))
+    for section in sections(report):
+        _print_section(console, section)
     groups = group_findings(report)
     if groups:
         console.print()

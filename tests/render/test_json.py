@@ -33,11 +33,11 @@ from tests.render.conftest import (
 
 SITE_KEYS = {
     "host", "ascii_host", "port", "sni", "at", "started", "duration_ms", "severity",
-    "exit_code", "trust_store", "error", "discovery", "labels", "layers", "reference",
-    "reference_layer", "findings", "cdn", "aia_errors", "files",
+    "exit_code", "verdict", "trust_store", "error", "discovery", "labels", "layers", "reference",
+    "reference_layer", "findings", "cdn", "aia_errors", "files", "against", "nginx",
 }  # fmt: skip
 LAYER_KEYS = {
-    "role", "address", "port", "source", "sni", "status", "error", "leaf_sha256", "label",
+    "role", "address", "port", "source", "sni", "status", "row", "error", "leaf_sha256", "label",
     "protocol", "cipher", "handshake_ms", "connect_ms", "ocsp_stapled", "chain", "unparsed",
     "chain_analysis", "no_sni", "http", "ocsp_staple", "ocsp_responder",
 }  # fmt: skip
@@ -317,3 +317,23 @@ def test_every_emitted_field_is_documented() -> None:
     emitted = _keys(json.loads(render_json([report], generated_at=NOW)))
     missing = sorted(key for key in emitted if f"`{key}`" not in documented)
     assert missing == []
+
+
+def test_json_carries_the_row_and_verdict_every_view_shows() -> None:
+    """Each layer's row (severity and status word) and the site's verdict words are the
+    same decision the text report and the inspector show."""
+    from layerscope.diagnose.rows import row_verdict
+    from layerscope.diagnose.verdict import site_verdict
+
+    report = mixed_report()
+    site = report_to_dict(report)
+    assert site["verdict"] == site_verdict(report)
+    for layer, data in zip(report.layers, site["layers"], strict=True):
+        row = row_verdict(report, layer)
+        assert data["row"] == {"severity": row.severity.label, "status": row.status}
+    assert [d["row"]["status"] for d in site["layers"]] == [
+        "trusted",
+        "trusted",
+        "expired",
+        "timeout",
+    ]
