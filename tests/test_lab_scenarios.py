@@ -103,6 +103,14 @@ EXPECTED: dict[str, dict[tuple[str, str], set[str]]] = {
     },
     "unparseable-leaf": {("unparseable_certificate", "critical"): {"edge1"}},
     "malformed-san": {("malformed_extension", "critical"): {"origin", "edge1", "edge2"}},
+    # dual certificates (ECDSA and RSA per layer): what the engine finds TODAY, judging
+    # only the certificate an untyped handshake gets (the ECDSA one). #13 will change
+    # these: RSA stale_edge on dual-stale-rsa's edge3, an ECDSA-only finding on
+    # dual-ecdsa-only-edge's edge2, the RSA certificates of dual-rolling's edges.
+    "dual": {},
+    "dual-stale-rsa": {},
+    "dual-ecdsa-only-edge": {},
+    "dual-rolling": {("stale_edge", "warning"): {"edge1", "edge2", "edge3"}},
 }
 EXIT = {"ok": 0, "info": 0, "warning": 1, "critical": 2, "unknown": 3}
 

@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography import x509
 
@@ -41,6 +41,10 @@ class KeyChoice(enum.Enum):
     its key: the certificates differ, the key does not)."""
     RSA1024 = "rsa1024"
     """A new RSA-1024 key (a weak key)."""
+    RSA = "rsa"
+    """The lab's one RSA-2048 key (:attr:`BuildContext.rsa_key`): every RSA leaf beside an
+    ECDSA one shares it (RSA keys are slow to draw and cannot be seeded); within a site,
+    a renewal that kept its key."""
 
 
 class Ocsp(enum.Enum):
@@ -131,6 +135,9 @@ class Layer:
         hsts: send Strict-Transport-Security.
         staple: which staple of the chain's leaf to send, if any.
         rollout: a renewal the layer picks up while the lab runs.
+        rsa_chain: an RSA certificate held beside the ECDSA ``chain`` (labels, leaf
+            first), as nginx with two ``ssl_certificate`` lines; empty: ``chain`` only.
+        rsa_rollout: a renewal of ``rsa_chain`` the layer picks up while the lab runs.
     """
 
     chain: tuple[str, ...] = ()
@@ -141,6 +148,8 @@ class Layer:
     hsts: bool = True
     staple: Staple | None = None
     rollout: Rollout | None = None
+    rsa_chain: tuple[str, ...] = ()
+    rsa_rollout: Rollout | None = None
 
 
 @dataclass(frozen=True)
@@ -191,12 +200,15 @@ def uniform(
     return Scenario(name, description, (leaf,), layer, same(layer, edges), cname, host)
 
 
-def renewal(renewed: str, previous: str) -> tuple[Leaf, Leaf]:
+def renewal(
+    renewed: str, previous: str, *, key: KeyChoice = KeyChoice.SHARED, issuer: str = "i1"
+) -> tuple[Leaf, Leaf]:
     """Leaves labelled ``renewed`` (valid since yesterday) and ``previous`` (the
-    certificate it replaces, 30 days left), for the same names and key."""
+    certificate it replaces, 30 days left), for the same names and ``key``, from
+    ``issuer``."""
     return (
-        Leaf(renewed, key=KeyChoice.SHARED, days_before=1, days_after=89),
-        Leaf(previous, key=KeyChoice.SHARED, days_before=60, days_after=30),
+        Leaf(renewed, issuer=issuer, key=key, days_before=1, days_after=89),
+        Leaf(previous, issuer=issuer, key=key, days_before=60, days_after=30),
     )
 
 
@@ -209,12 +221,14 @@ class BuildContext:
         now: the lab's clock.
         services: the CA repository and the OCSP responder.
         rolling: the three delays of :attr:`Rollout.step` 0, 1 and 2, in seconds.
+        rsa_key: the key of :attr:`KeyChoice.RSA` leaves (None: the lab has none).
     """
 
     ca: LabPki
     now: dt.datetime
     services: LabServices
     rolling: tuple[float, float, float]
+    rsa_key: PrivateKey | None = field(default=None, repr=False)
 
 
 def _ca(ca: LabPki, name: str) -> Issued:
@@ -285,7 +299,7 @@ def _issue(leaf: Leaf, site: str, shared: PrivateKey | None, context: BuildConte
         [name.format(site=site) for name in leaf.sans],
         now=context.now,
         parent=_ca(context.ca, leaf.issuer) if leaf.issuer is not None else None,
-        key=_key(leaf.key, shared),
+        key=_key(leaf.key, shared, context),
         days_before=leaf.days_before,
         days_after=leaf.days_after,
         sha1=leaf.sha1,
@@ -294,12 +308,16 @@ def _issue(leaf: Leaf, site: str, shared: PrivateKey | None, context: BuildConte
     )
 
 
-def _key(choice: KeyChoice, shared: PrivateKey | None) -> PrivateKey | None:
+def _key(choice: KeyChoice, shared: PrivateKey | None, context: BuildContext) -> PrivateKey | None:
     # None lets pki.leaf draw the key itself, right before the serial, as it always has
     if choice is KeyChoice.SHARED:
         return shared
     if choice is KeyChoice.RSA1024:
         return pki.new_key("rsa1024")
+    if choice is KeyChoice.RSA:
+        if context.rsa_key is None:
+            raise ValueError("an RSA leaf needs BuildContext.rsa_key")
+        return context.rsa_key
     return None
 
 
@@ -332,6 +350,14 @@ def _layer(layer: Layer, issued: _Issued, context: BuildContext) -> LayerSpec:
     if layer.rollout is not None:
         switch = (context.rolling[layer.rollout.step], issued.chain(layer.rollout.chain))
         spec = dataclasses.replace(spec, switches=(switch,))
+    if layer.rsa_chain:
+        if layer.staple is not None:
+            raise ValueError("a stapling layer holds one certificate: no rsa_chain")
+        spec = dataclasses.replace(spec, second_chain=issued.chain(layer.rsa_chain))
+    if layer.rsa_rollout is not None:
+        later = layer.rsa_rollout
+        switch = (context.rolling[later.step], issued.chain(later.chain))
+        spec = dataclasses.replace(spec, second_switches=(switch,))
     return spec
 
 

@@ -3,7 +3,9 @@
 Every scenario is what an on-call engineer meets in real life; the end-to-end tests hold
 the findings each must produce (tests/test_lab_scenarios.py). Most are rows of
 :data:`SCENARIOS` (the vocabulary is :mod:`layerscope.lab.recipes`); the path-validation
-and malformed-DER sites, which need odd certificates, come from their own modules.
+and malformed-DER sites, which need odd certificates, come from their own modules, and the
+dual-certificate sites (an ECDSA and an RSA certificate per layer) from
+:mod:`layerscope.lab.scenarios_dual`, built last.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime as dt
 import math
 import os
 
+from layerscope.lab import pki
 from layerscope.lab.hierarchy import LabPki
 from layerscope.lab.recipes import (
     Aia,
@@ -29,6 +32,7 @@ from layerscope.lab.recipes import (
     tls,
     uniform,
 )
+from layerscope.lab.scenarios_dual import DUAL_SCENARIOS
 from layerscope.lab.scenarios_malformed import malformed_sites
 from layerscope.lab.scenarios_pathval import pathval_sites
 from layerscope.lab.servers import Behaviour
@@ -337,10 +341,13 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 def make_sites(ca: LabPki, now: dt.datetime, services: LabServices) -> list[SiteSpec]:
     """Every lab site, in the order the demo shows them."""
-    context = BuildContext(ca, now, services, rolling_delays())
+    # RSA keys are not drawn from the seed: drawing this one changes no seeded value
+    context = BuildContext(ca, now, services, rolling_delays(), pki.new_key("rsa2048"))
     sites = [build_site(scenario, context) for scenario in SCENARIOS]
     sites.extend(pathval_sites(ca, now, services))
     sites.extend(malformed_sites(ca, now, lab_host))
+    # last, so that every earlier site keeps its seeded keys, serials and addresses
+    sites.extend(build_site(scenario, context) for scenario in DUAL_SCENARIOS)
     return sites
 
 

@@ -1,7 +1,12 @@
-"""Loopback servers for the lab: TLS layers that serve a chain exactly as configured, and
+"""Loopback servers for the lab: TLS layers that serve a chain exactly as configured (or
+two, an ECDSA and an RSA one, as nginx with two ``ssl_certificate`` lines), and
 misbehaving peers (refusing, plain HTTP, TLS alert, garbage, tarpit, reset).
 
-Everything runs on one asyncio loop owned by the lab's thread.
+Everything runs on one asyncio loop owned by the lab's thread. The TLS layers drive the
+stdlib ``ssl`` over memory BIOs rather than through asyncio's TLS transport, which closes
+a failed handshake without sending its alert: a client that offers only signature
+algorithms the layer has no certificate for gets the handshake_failure alert real servers
+send.
 """
 
 from __future__ import annotations
@@ -14,10 +19,18 @@ import socket
 import ssl
 import struct
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from layerscope.lab.pki import Issued, pem_bundle
+
+_READ_SIZE = 65536
+_HANDSHAKE_TIMEOUT = 10.0
+_MAX_HEAD = 65536
+
+Chain = tuple[Issued, ...]
+"""Certificates in the order sent, leaf first."""
 
 
 class Behaviour(enum.StrEnum):
@@ -53,6 +66,13 @@ class LayerSpec:
             at or after that moment get that chain instead of ``chain`` (and also without
             SNI when ``default_chain`` is None). A renewal rolling out is one switch; a
             layer that flips back is two.
+        second_chain: a second certificate for the same names, whose leaf key has another
+            type than ``chain``'s (an RSA one beside an ECDSA one): OpenSSL picks one per
+            handshake from the client's signature algorithms (ECDSA when it offers both).
+            Empty: one certificate. Served wherever ``chain`` is; stapling layers hold one.
+        second_switches: the same as ``switches``, for ``second_chain`` (the two types of
+            a renewal may roll out at different moments).
+        max_version: the newest TLS version the layer speaks (an older server: TLS 1.2).
     """
 
     behaviour: Behaviour = Behaviour.TLS
@@ -66,18 +86,55 @@ class LayerSpec:
     status: int = 200
     endless: bool = False
     switches: tuple[tuple[float, tuple[Issued, ...]], ...] = ()
+    second_chain: tuple[Issued, ...] = ()
+    second_switches: tuple[tuple[float, tuple[Issued, ...]], ...] = ()
+    max_version: ssl.TLSVersion = ssl.TLSVersion.MAXIMUM_SUPPORTED
 
 
-def _context(chain: tuple[Issued, ...], directory: Path, tag: str) -> ssl.SSLContext:
+def _context(
+    chains: Sequence[Chain],
+    directory: Path,
+    tag: str,
+    max_version: ssl.TLSVersion = ssl.TLSVersion.MAXIMUM_SUPPORTED,
+) -> ssl.SSLContext:
+    """A server context holding each of ``chains`` (one per key type, as OpenSSL keeps
+    them: a second chain of the same type would silently replace the first)."""
+    types = [type(chain[0].key) for chain in chains]
+    if len(set(types)) != len(types):
+        raise ValueError(f"{tag}: two certificates of one key type ({types})")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     # the lab serves weak and broken certificates on purpose
     ctx.set_ciphers("ALL:@SECLEVEL=0")
-    cert_file = directory / f"{tag}.chain.pem"
-    key_file = directory / f"{tag}.key.pem"
-    cert_file.write_bytes(pem_bundle(*chain))
-    key_file.write_bytes(chain[0].key_pem)
-    ctx.load_cert_chain(cert_file, key_file)
+    ctx.maximum_version = max_version
+    for number, chain in enumerate(chains, start=1):
+        name = tag if number == 1 else f"{tag}-{number}"
+        cert_file = directory / f"{name}.chain.pem"
+        key_file = directory / f"{name}.key.pem"
+        cert_file.write_bytes(pem_bundle(*chain))
+        key_file.write_bytes(chain[0].key_pem)
+        ctx.load_cert_chain(cert_file, key_file)
     return ctx
+
+
+def _chain_at(moment: float, first: Chain, switches: Sequence[tuple[float, Chain]]) -> Chain:
+    """The chain a handshake starting ``moment`` seconds after the start gets."""
+    chosen = first
+    for after, chain in sorted(switches, key=lambda switch: switch[0]):
+        if moment >= after:
+            chosen = chain
+    return chosen
+
+
+def epochs(spec: LayerSpec) -> list[tuple[float, tuple[Chain, ...]]]:
+    """(from that many seconds on, the chains served with SNI) in time order: the first
+    from the start, one more at each moment ``switches`` or ``second_switches`` names."""
+    moments = sorted({0.0, *(a for a, _ in spec.switches), *(a for a, _ in spec.second_switches)})
+    out: list[tuple[float, tuple[Chain, ...]]] = []
+    for moment in moments:
+        first = _chain_at(moment, spec.chain, spec.switches)
+        second = _chain_at(moment, spec.second_chain, spec.second_switches)
+        out.append((moment, (first, second) if second else (first,)))
+    return out
 
 
 class LayerServer:
@@ -91,20 +148,23 @@ class LayerServer:
         self._server: asyncio.Server | None = None
         self._conns: set[asyncio.StreamWriter] = set()
         self._started = time.monotonic()
+        self._ctx: ssl.SSLContext | None = None
 
     def _tls_context(self) -> ssl.SSLContext | None:
         spec = self.spec
         if spec.behaviour not in (Behaviour.TLS, Behaviour.SLOW):
             return None
-        site_ctx = _context(spec.chain, self._directory, f"{self.host}-sni")
-        later = [
-            (after, _context(chain, self._directory, f"{self.host}-sni-{index}"))
-            for index, (after, chain) in enumerate(sorted(spec.switches, key=lambda s: s[0]))
+        newest = spec.max_version
+        timeline = [
+            (moment, _context(chains, self._directory, f"{self.host}-sni-{index}", newest))
+            for index, (moment, chains) in enumerate(epochs(spec))
         ]
+        site_ctx = timeline[0][1]
         default_ctx = None
         if spec.default_chain is not None:
-            default_ctx = _context(spec.default_chain, self._directory, f"{self.host}-default")
-        if default_ctx is None and not later:
+            tag = f"{self.host}-default"
+            default_ctx = _context((spec.default_chain,), self._directory, tag, newest)
+        if default_ctx is None and len(timeline) == 1:
             return site_ctx
         site = self.site
         started = self._started
@@ -112,8 +172,8 @@ class LayerServer:
         def current() -> ssl.SSLContext:
             elapsed = time.monotonic() - started
             chosen = site_ctx
-            for after, ctx in later:
-                if elapsed >= after:
+            for moment, ctx in timeline:
+                if elapsed >= moment:
                     chosen = ctx
             return chosen
 
@@ -131,15 +191,8 @@ class LayerServer:
         if self.spec.behaviour is Behaviour.REFUSE:
             return port
         self._started = time.monotonic()  # the clock of ``switches``
-        ctx = self._tls_context()
-        if self.spec.behaviour is Behaviour.SLOW:
-            assert ctx is not None
-            loop = asyncio.get_running_loop()
-            self._server = await loop.create_server(lambda: _Delayed(self, ctx), self.host, port)
-            return int(self._server.sockets[0].getsockname()[1])
-        self._server = await asyncio.start_server(
-            self._handle, self.host, port, ssl=ctx, ssl_handshake_timeout=10 if ctx else None
-        )
+        self._ctx = self._tls_context()
+        self._server = await asyncio.start_server(self._handle, self.host, port)
         sock = self._server.sockets[0]
         return int(sock.getsockname()[1])
 
@@ -156,7 +209,7 @@ class LayerServer:
         self._conns.add(writer)
         try:
             await self._serve(reader, writer)
-        except (OSError, ssl.SSLError, asyncio.IncompleteReadError, TimeoutError):
+        except (OSError, ssl.SSLError, asyncio.IncompleteReadError, TimeoutError, _Closed):
             pass
         finally:
             self._conns.discard(writer)
@@ -190,25 +243,29 @@ class LayerServer:
                 + body
             )
             await writer.drain()
-        else:
-            await self._http(reader, writer)
+        elif self._ctx is not None:  # TLS, or SLOW: the same once its delay is over
+            if behaviour is Behaviour.SLOW:
+                # the ClientHello waits unanswered, as behind an overloaded server
+                await asyncio.sleep(self.spec.delay)
+            stream = _TlsStream(self._ctx, reader, writer)
+            async with asyncio.timeout(_HANDSHAKE_TIMEOUT):
+                await stream.handshake()
+            await self._http(stream)
 
-    async def _http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _http(self, stream: _TlsStream) -> None:
         async with asyncio.timeout(10):
-            await reader.readuntil(b"\r\n\r\n")
+            await stream.read_head()
         body = self.spec.page.encode()
         if self.spec.endless:
             # a page that never ends: chunks until the client gives up (or 256 MiB)
-            writer.write(response_head(self.spec, None))
+            await stream.send(response_head(self.spec, None))
             chunk = b"<p>" + b"x" * 65530 + b"</p>"
             for _ in range(4096):
-                if writer.transport.is_closing():
+                if stream.closing:
                     return
-                writer.write(chunk)
-                await writer.drain()
+                await stream.send(chunk)
             return
-        writer.write(response_head(self.spec, len(body)) + body)
-        await writer.drain()
+        await stream.send(response_head(self.spec, len(body)) + body)
 
 
 _REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 404: "Not Found", 503: "Busy"}
@@ -229,34 +286,77 @@ def response_head(spec: LayerSpec, length: int | None) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-class _Delayed(asyncio.Protocol):
-    """Holds a new connection unread for the spec's delay, then starts TLS on it.
+class _Closed(Exception):
+    """The client went away."""
 
-    Reading is paused before any byte arrives, so the ClientHello waits in the kernel
-    buffer and reaches the TLS layer intact.
+
+class _TlsStream:
+    """The server side of one TLS connection over memory BIOs on the connection's streams.
+
+    A failed handshake still sends what OpenSSL queued for the client (its alert) before
+    the error is raised, which asyncio's TLS transport would drop.
     """
 
-    def __init__(self, server: LayerServer, ctx: ssl.SSLContext) -> None:
-        self._server = server
-        self._ctx = ctx
+    def __init__(
+        self, ctx: ssl.SSLContext, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._tls = ctx.wrap_bio(self._incoming, self._outgoing, server_side=True)
+        self._reader = reader
+        self._writer = writer
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        transport.pause_reading()
-        self._task = asyncio.get_running_loop().create_task(self._later(transport))
+    @property
+    def closing(self) -> bool:
+        """The connection is closing (the client went away)."""
+        return self._writer.transport.is_closing()
 
-    async def _later(self, transport: asyncio.Transport) -> None:
-        loop = asyncio.get_running_loop()
-        await asyncio.sleep(self._server.spec.delay)
-        reader = asyncio.StreamReader()
-        protocol = asyncio.StreamReaderProtocol(reader)
-        try:
-            tls = await loop.start_tls(transport, protocol, self._ctx, server_side=True)
-        except (OSError, ssl.SSLError, ConnectionError):
-            transport.abort()
-            return
-        if tls is None:
-            return
-        protocol.connection_made(tls)
-        writer = asyncio.StreamWriter(tls, protocol, reader, loop)
-        await self._server._handle(reader, writer)
+    async def _flush(self) -> None:
+        data = self._outgoing.read()
+        if data:
+            self._writer.write(data)
+            await self._writer.drain()
+
+    async def _fill(self) -> None:
+        await self._flush()
+        data = await self._reader.read(_READ_SIZE)
+        if not data:
+            raise _Closed
+        self._incoming.write(data)
+
+    async def handshake(self) -> None:
+        """Complete the server handshake; on failure, send the alert, then raise."""
+        while True:
+            try:
+                self._tls.do_handshake()
+            except ssl.SSLWantReadError:
+                await self._fill()
+            except ssl.SSLError:
+                await self._flush()  # the alert, as a real server sends it
+                raise
+            else:
+                await self._flush()
+                return
+
+    async def read_head(self) -> bytes:
+        """Read until the end of the request's headers."""
+        data = bytearray()
+        while b"\r\n\r\n" not in data:
+            if len(data) > _MAX_HEAD:
+                raise _Closed
+            try:
+                chunk = self._tls.read(_READ_SIZE)
+            except ssl.SSLWantReadError:
+                await self._fill()
+                continue
+            if not chunk:
+                raise _Closed
+            data.extend(chunk)
+        return bytes(data)
+
+    async def send(self, data: bytes) -> None:
+        """Encrypt ``data`` and write it out."""
+        view = memoryview(data)
+        while view:
+            view = view[self._tls.write(view) :]
+        await self._flush()

@@ -8,7 +8,7 @@ timed out is a :class:`ProbeResult` with an :class:`ProbeError`, never an except
 from __future__ import annotations
 
 from layerscope.model.cert import CertFacts, ChainAnalysis, PathStatus, UnparsedCert
-from layerscope.model.kinds import SCHEMA_VERSION, ErrorKind, Role, Severity
+from layerscope.model.kinds import SCHEMA_VERSION, CertType, ErrorKind, Role, Severity
 from layerscope.model.layer import (
     Discovery,
     HttpResult,
@@ -24,6 +24,7 @@ from layerscope.model.report import Finding, Remediation, Report, Step
 __all__ = [
     "SCHEMA_VERSION",
     "CertFacts",
+    "CertType",
     "ChainAnalysis",
     "Discovery",
     "ErrorKind",

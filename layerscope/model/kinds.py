@@ -1,4 +1,5 @@
-"""Severities, layer roles and error kinds: the words every other value uses."""
+"""Severities, layer roles, certificate types and error kinds: the words every other value
+uses."""
 
 from __future__ import annotations
 
@@ -34,6 +35,15 @@ class Role(enum.StrEnum):
     ORIGIN = "origin"
     EDGE = "edge"
     FILE = "file"
+
+
+class CertType(enum.StrEnum):
+    """A certificate's key type, as servers holding two certificates for one name tell
+    them apart (nginx's two ``ssl_certificate`` lines): the handshake picks one from the
+    signature algorithms the client offers."""
+
+    ECDSA = "ecdsa"
+    RSA = "rsa"
 
 
 class ErrorKind(enum.StrEnum):

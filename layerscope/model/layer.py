@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass, field
 
 from layerscope.model.cert import CertFacts, ChainAnalysis, UnparsedCert
-from layerscope.model.kinds import ErrorKind, Role
+from layerscope.model.kinds import CertType, ErrorKind, Role
 from layerscope.model.names import bracketed
 
 
@@ -44,6 +44,15 @@ class ProbeResult:
         ocsp_staple: raw stapled OCSP response, if the server sent one.
         error: why no chain was captured, or None on success.
         unparsed: served certificates that cannot be parsed, in the order sent.
+        cert_type: the certificate type the handshake asked for, by offering only that
+            type's signature algorithms; None: no restriction (the server's default pick,
+            the ECDSA certificate of a server holding both).
+        not_offered: the server refused a handshake restricted to ``cert_type`` the way a
+            server without a certificate of that type does (a handshake_failure alert or
+            no shared signature algorithm): the layer does not offer that type. Not an
+            error of the layer: ``error`` stays None, ``chain`` is empty, ``status`` says
+            ``not_offered``. A layer that refuses every handshake refuses a typed one
+            alike: it means "not offered" only beside an untyped probe that succeeded.
     """
 
     address: str
@@ -57,6 +66,8 @@ class ProbeResult:
     ocsp_staple: bytes | None = field(default=None, repr=False)
     error: ProbeError | None = None
     unparsed: tuple[UnparsedCert, ...] = ()
+    cert_type: CertType | None = None
+    not_offered: bool = False
 
     @property
     def ok(self) -> bool:
@@ -71,8 +82,10 @@ class ProbeResult:
     @property
     def status(self) -> str:
         """``ok``, the error kind, ``unparseable_certificate`` (the leaf sent cannot be
-        parsed) or ``no_certificate`` (handshake done, nothing sent): one word for every
-        output."""
+        parsed), ``no_certificate`` (handshake done, nothing sent) or ``not_offered`` (no
+        certificate of the ``cert_type`` asked for): one word for every output."""
+        if self.not_offered:
+            return "not_offered"
         if self.error is not None:
             return self.error.kind.value
         if not self.chain and self.unparsed:

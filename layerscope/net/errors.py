@@ -31,6 +31,7 @@ __all__ = [
     "Failure",
     "Phase",
     "UnresolvedHost",
+    "cert_type_refused",
     "client_limit",
     "connect_failure",
     "dns_failure",
@@ -170,18 +171,49 @@ def _tls_failure(reasons: str, phase: Phase = "tls") -> Failure:
     return ErrorKind.TLS_ERROR, f"TLS failed {_where(phase)}: {reasons}"
 
 
+def _openssl_reasons(exc: Exception) -> str:
+    """The readable reasons of a pyOpenSSL error, joined ("tls alert handshake failure")."""
+    # pyOpenSSL's args: [[(library, function, reason), ...]], OpenSSL's error queue
+    parts: list[str] = []
+    for item in exc.args[0] if exc.args and isinstance(exc.args[0], list) else []:
+        if isinstance(item, tuple) and item:
+            parts.append(str(item[-1]))
+    return "; ".join(p for p in parts if p) or (str(exc) or type(exc).__name__)
+
+
 def openssl_failure(exc: Exception, first: bytes) -> Failure:
     """A failed pyOpenSSL handshake (``OpenSSL.SSL.Error``), after the peer's ``first``
     bytes (which tell plain HTTP and other protocols apart)."""
     seen = first_bytes_failure(first)
     if seen is not None:
         return seen
-    # pyOpenSSL's args: [[(library, function, reason), ...]], OpenSSL's error queue
-    parts: list[str] = []
-    for item in exc.args[0] if exc.args and isinstance(exc.args[0], list) else []:
-        if isinstance(item, tuple) and item:
-            parts.append(str(item[-1]))
-    return _tls_failure("; ".join(p for p in parts if p) or (str(exc) or type(exc).__name__))
+    return _tls_failure(_openssl_reasons(exc))
+
+
+# How a handshake that offers only one certificate type's signature algorithms fails when
+# the server holds no certificate of that type. An OpenSSL server (nginx, the lab) refuses
+# with a handshake_failure alert ("no suitable signature algorithm" on its side on TLS 1.3,
+# "no shared cipher" on TLS 1.2), which the client reports as "... alert handshake
+# failure"; a server that ignored the offer and signed with another type's key would be
+# refused by the client itself ("wrong signature type"); the others are OpenSSL's reasons
+# should the client side notice first.
+_NO_CERT_OF_TYPE = (
+    "alert handshake failure",
+    "no suitable signature algorithm",
+    "no shared signature algorithms",
+    "wrong signature type",
+    "no shared cipher",
+)
+
+
+def cert_type_refused(exc: Exception, first: bytes) -> bool:
+    """A pyOpenSSL handshake restricted to one certificate type failed as it does against
+    a server without a certificate of that type (the type is not offered), rather than for
+    another reason; the peer's ``first`` bytes rule out peers that do not speak TLS."""
+    if first_bytes_failure(first) is not None:
+        return False
+    reasons = _openssl_reasons(exc).lower()
+    return any(marker in reasons for marker in _NO_CERT_OF_TYPE)
 
 
 def _ssl_failure(exc: ssl.SSLError, phase: Phase) -> Failure:

@@ -5,6 +5,14 @@ chain in the order sent and the stapled OCSP response on every Python version (t
 only exposes the served chain publicly from 3.13 and has no OCSP staple API at all).
 Verification is off and the security level is 0 on purpose: the probe observes expired,
 self-signed and weak certificates; the analysis judges them.
+
+A server may hold two certificates for one name, an ECDSA and an RSA one (nginx's two
+``ssl_certificate`` lines, most CDNs), and picks one per handshake from the signature
+algorithms the client offers. An untyped probe offers all of them and gets the server's
+pick (the ECDSA one, as modern clients do); a probe with a ``cert_type`` offers only that
+type's, so the server must send that certificate or refuse, which is "not offered"
+(:attr:`ProbeResult.not_offered`). Cipher suites alone cannot select the certificate on
+TLS 1.3; signature algorithms do on 1.3 and 1.2.
 """
 
 from __future__ import annotations
@@ -13,15 +21,17 @@ import asyncio
 import functools
 import hashlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from OpenSSL import SSL, crypto
+from OpenSSL._util import lib as _openssl
 
-from layerscope.model import CertFacts, ProbeError, ProbeResult, UnparsedCert
+from layerscope.model import CertFacts, CertType, ProbeError, ProbeResult, UnparsedCert
 from layerscope.net.errors import (
     Failure,
     Phase,
+    cert_type_refused,
     connect_failure,
     first_bytes_failure,
     openssl_failure,
@@ -35,6 +45,27 @@ Connector = Callable[[str, int], Awaitable[tuple[asyncio.StreamReader, asyncio.S
 
 _READ_SIZE = 65536
 
+# observe legacy servers too: SHA-1 handshakes, small keys, old protocol versions
+_CIPHERS = b"ALL:!aNULL:!eNULL:@SECLEVEL=0"
+
+#: What a probe of one certificate type offers: only that type's signature algorithms
+#: (TLS 1.3 and 1.2) and, for TLS 1.2, only the cipher suites authenticated by it (so no
+#: static-RSA suite lets an RSA certificate answer an ECDSA probe). SHA-224 and SHA-1 come
+#: last, for legacy TLS 1.2 servers (TLS 1.3 never offers them). Ed25519 is not ECDSA (and
+#: no browser takes it): it stays out. rsa_pss_pss_* are RSA-PSS keys, RSA too.
+TYPED_OFFERS: Mapping[CertType, tuple[bytes, bytes]] = {
+    CertType.ECDSA: (
+        b"ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:ECDSA+SHA224:ECDSA+SHA1",
+        b"aECDSA:!eNULL:@SECLEVEL=0",
+    ),
+    CertType.RSA: (
+        b"RSA-PSS+SHA256:RSA-PSS+SHA384:RSA-PSS+SHA512:"
+        b"rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:"
+        b"RSA+SHA256:RSA+SHA384:RSA+SHA512:RSA+SHA224:RSA+SHA1",
+        b"aRSA:!eNULL:@SECLEVEL=0",
+    ),
+}
+
 
 async def _open_tcp(host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     return await asyncio.open_connection(host, port, limit=_READ_SIZE)
@@ -44,15 +75,22 @@ class _PeerClosed(Exception):
     """The peer closed the connection during the handshake."""
 
 
-@functools.lru_cache(maxsize=1)
-def _context() -> SSL.Context:
-    """One client context for every probe (building one per probe shows in profiles);
-    each connection collects its staple in its own app data."""
+@functools.cache
+def _context(cert_type: CertType | None = None) -> SSL.Context:
+    """One client context per certificate type (None: untyped) for every probe (building
+    one per probe shows in profiles); each connection collects its staple in its own app
+    data."""
     ctx = SSL.Context(SSL.TLS_METHOD)
     ctx.set_verify(SSL.VERIFY_NONE)
-    # observe legacy servers too: SHA-1 handshakes, small keys, old protocol versions
-    ctx.set_cipher_list(b"ALL:!aNULL:!eNULL:@SECLEVEL=0")
     ctx.set_min_proto_version(0)
+    if cert_type is None:
+        ctx.set_cipher_list(_CIPHERS)
+    else:
+        sigalgs, ciphers = TYPED_OFFERS[cert_type]
+        ctx.set_cipher_list(ciphers)
+        # a macro of SSL_CTX_ctrl that pyOpenSSL does not wrap; 1 on success
+        if _openssl.SSL_CTX_set1_sigalgs_list(ctx._context, sigalgs) != 1:
+            raise RuntimeError(f"OpenSSL refuses the {cert_type} signature algorithms")
 
     def on_ocsp(conn: Any, data: bytes, _arg: Any) -> bool:
         sink = conn.get_app_data()
@@ -110,11 +148,32 @@ def split_served(
 
 
 def _fail(
-    address: str, port: int, sni: str | None, failure: Failure, started: float
+    address: str,
+    port: int,
+    sni: str | None,
+    failure: Failure,
+    started: float,
+    cert_type: CertType | None,
 ) -> ProbeResult:
     kind, message = failure
     elapsed = (time.perf_counter() - started) * 1000
-    return ProbeResult(address, port, sni, error=ProbeError(kind, message, round(elapsed, 1)))
+    error = ProbeError(kind, message, round(elapsed, 1))
+    return ProbeResult(address, port, sni, error=error, cert_type=cert_type)
+
+
+def _not_offered(
+    address: str, port: int, sni: str | None, cert_type: CertType, started: float, connected: float
+) -> ProbeResult:
+    now = time.perf_counter()
+    return ProbeResult(
+        address,
+        port,
+        sni,
+        handshake_ms=round((now - connected) * 1000, 1),
+        connect_ms=round((connected - started) * 1000, 1),
+        cert_type=cert_type,
+        not_offered=True,
+    )
 
 
 async def probe(
@@ -124,11 +183,15 @@ async def probe(
     *,
     timeout: float = 5.0,
     connector: Connector = _open_tcp,
+    cert_type: CertType | None = None,
 ) -> ProbeResult:
     """Complete one TLS handshake with ``address:port``, sending ``sni`` (None: no SNI).
 
     Never raises for network or TLS trouble: the result carries a named error instead.
     ``timeout`` bounds connect and handshake together, whatever the peer drips.
+    ``cert_type`` offers only that certificate type's signature algorithms (see
+    :data:`TYPED_OFFERS`): the result holds that type's certificate, or says
+    ``not_offered`` when the server refused as servers without one do.
     """
     started = time.perf_counter()
     connected = 0.0
@@ -139,7 +202,7 @@ async def probe(
         async with asyncio.timeout(timeout):
             reader, writer = await connector(address, port)
             connected = time.perf_counter()
-            conn = SSL.Connection(_context(), None)
+            conn = SSL.Connection(_context(cert_type), None)
             conn.set_app_data(staple)
             conn.set_connect_state()
             if sni:
@@ -165,17 +228,20 @@ async def probe(
             cipher = conn.get_cipher_name() or ""
     except TimeoutError:
         failure = timed_out("tls" if connected else "connect", f"{timeout:g}s")
-        return _fail(address, port, sni, failure, started)
+        return _fail(address, port, sni, failure, started, cert_type)
     except _PeerClosed:
         # what the peer sent before closing may say why (plain HTTP, another protocol)
         failure = first_bytes_failure(bytes(first)) or peer_closed("tls")
-        return _fail(address, port, sni, failure, started)
+        return _fail(address, port, sni, failure, started, cert_type)
     except SSL.Error as exc:
-        return _fail(address, port, sni, openssl_failure(exc, bytes(first)), started)
+        if cert_type is not None and cert_type_refused(exc, bytes(first)):
+            return _not_offered(address, port, sni, cert_type, started, connected)
+        failure = openssl_failure(exc, bytes(first))
+        return _fail(address, port, sni, failure, started, cert_type)
     except OSError as exc:
         phase: Phase = "tls" if connected else "connect"
         failure = connect_failure(exc, address=address, port=port, phase=phase)
-        return _fail(address, port, sni, failure, started)
+        return _fail(address, port, sni, failure, started, cert_type)
     finally:
         if writer is not None:
             writer.close()
@@ -190,7 +256,8 @@ async def probe(
         connect_ms=round((connected - started) * 1000, 1),
         ocsp_staple=staple[0] if staple else None,
         unparsed=unparsed,
+        cert_type=cert_type,
     )
 
 
-__all__ = ["Connector", "probe", "split_served"]
+__all__ = ["TYPED_OFFERS", "Connector", "probe", "split_served"]
