@@ -29,7 +29,7 @@ from layerscope.diagnose.files import file_findings
 from layerscope.diagnose.layer import Thresholds
 from layerscope.engine.chains import analyse_chains, with_chain
 from layerscope.engine.diagnosis import check_words
-from layerscope.engine.repair import Repair
+from layerscope.engine.repair import Repair, write_chain
 from layerscope.explain import RemediationContext, remediation_for
 from layerscope.model import (
     CertFacts,
@@ -311,16 +311,10 @@ def write_fixed(result: Preflight, path: Path) -> Repair:
     intermediates in order, no root): only when a trusted chain could be built and the
     verifier accepts it for every name; otherwise refuse, saying why."""
     chain = result.fixed
-    if chain is None or not chain.ok:
-        why = chain.message if chain is not None else "nothing could be read"
-        return Repair("refused", f"not writing {path}: {why}", why, chain)
-    try:
-        path.write_text(chain.pem, encoding="ascii")
-    except OSError as exc:
-        return Repair("failed", f"cannot write {path}: {exc.strerror or exc}", "", chain)
-    count = len(chain.certificates)
-    summary = f"wrote {path}: {count} certificate{'' if count == 1 else 's'}, leaf first, no root"
-    return Repair("written", summary, chain.message, chain)
+    if chain is None:
+        why = "nothing could be read"
+        return Repair("refused", f"not writing {path}: {why}", why, None)
+    return write_chain(chain, path)
 
 
 __all__ = ["Preflight", "file_report", "preflight", "read_bytes", "write_fixed"]

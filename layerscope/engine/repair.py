@@ -80,7 +80,12 @@ def repair(
         stores = stores or load_stores(options)
     except TrustStoreError as exc:
         return Repair("failed", str(exc))
-    chain = fullchain_for(report, layer, stores)
+    return write_chain(fullchain_for(report, layer, stores), path, f" for {layer.label}")
+
+
+def write_chain(chain: FullChain, path: Path, what: str = "") -> Repair:
+    """Write ``chain`` to ``path`` when it was built (leaf first, no root), else refuse
+    with its reason; ``what`` follows the count in the summary (" for 192.0.2.1")."""
     if not chain.ok:
         return Repair("refused", f"not writing {path}: {chain.message}", chain.message, chain)
     try:
@@ -88,5 +93,6 @@ def repair(
     except OSError as exc:
         return Repair("failed", f"cannot write {path}: {exc.strerror or exc}", "", chain)
     count = len(chain.certificates)
-    summary = f"wrote {path}: {count} certificates for {layer.label}, leaf first, no root"
+    noun = "certificate" if count == 1 else "certificates"
+    summary = f"wrote {path}: {count} {noun}{what}, leaf first, no root"
     return Repair("written", summary, chain.message, chain)
