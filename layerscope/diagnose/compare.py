@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from layerscope.diagnose.layer import Thresholds, leaf_is_valid
-from layerscope.model import CertFacts, Finding, Layer, PathStatus, Role, Severity
+from layerscope.model import CertFacts, CertType, Finding, Layer, PathStatus, Role, Severity
 from layerscope.model.evidence import (
     CdnManagedEvidence,
     CertRef,
@@ -99,9 +100,27 @@ def _cdn_managed(edges: list[Layer], origins: list[Layer]) -> bool:
 
 
 def compare_layers(
-    layers: Sequence[Layer], reference: Reference | None, host: str, th: Thresholds
+    layers: Sequence[Layer],
+    reference: Reference | None,
+    host: str,
+    th: Thresholds,
+    kind: CertType | None = None,
 ) -> list[Finding]:
-    """Findings that only show when layers are put side by side."""
+    """Findings that only show when layers are put side by side; ``kind``: the certificate
+    type of every layer given, on a site whose layers serve two (the findings say it)."""
+    out = _compare(layers, reference, host, th, _word(kind))
+    if kind is None:
+        return out
+    return [dataclasses.replace(f, cert_type=kind) for f in out]
+
+
+def _word(kind: CertType | None) -> str:
+    return f"{kind.name} " if kind is not None else ""
+
+
+def _compare(
+    layers: Sequence[Layer], reference: Reference | None, host: str, th: Thresholds, word: str
+) -> list[Finding]:
     ok = _ok(layers)
     edges = [ly for ly in ok if ly.role is Role.EDGE]
     origins = [ly for ly in ok if ly.role is Role.ORIGIN]
@@ -116,7 +135,8 @@ def compare_layers(
                 "cdn_managed_certificate",
                 Severity.INFO,
                 tuple(e.address for e in edges),
-                f"all edges serve the CDN's own certificate from '{edge_leaf.issuer}'; the origin "
+                f"all edges serve the CDN's own {word}certificate from '{edge_leaf.issuer}'; "
+                "the origin "
                 f"serves another one from '{origin_leaf.issuer}': their renewals are independent",
                 CdnManagedEvidence(
                     edge=_cert(edge_leaf),
@@ -137,7 +157,7 @@ def compare_layers(
                 "edges_disagree",
                 Severity.WARNING,
                 tuple(e.address for e in edges),
-                f"the edges serve {len(distinct)} different certificates: "
+                f"the edges serve {len(distinct)} different {word}certificates: "
                 + "; ".join(f"{sha[:12]} on {', '.join(a)}" for sha, a in distinct.items()),
                 EdgesDisagreeEvidence(groups=groups),
             )
@@ -160,7 +180,7 @@ def compare_layers(
             and names <= ref_names
             and leaf.not_before < ref.not_before
         ):
-            out.append(_stale(ly, leaf, ref, th))
+            out.append(_stale(ly, leaf, ref, th, word))
         if covers(leaf.sans, host) and ref_names - names:
             lost = sorted(ref_names - names)
             out.append(
@@ -168,7 +188,7 @@ def compare_layers(
                     "san_differs",
                     Severity.WARNING,
                     (ly.address,),
-                    f"{ly.label} serves a certificate without {', '.join(lost[:10])}",
+                    f"{ly.label} serves a {word}certificate without {', '.join(lost[:10])}",
                     SanDiffersEvidence(
                         missing_names=lost[:100],
                         names=sorted(names)[:100],
@@ -178,8 +198,8 @@ def compare_layers(
                 )
             )
 
-    out.extend(_edge_ahead(origins, edges, managed, host, th.at))
-    out.extend(_chain_differs(compared, reference))
+    out.extend(_edge_ahead(origins, edges, managed, host, th.at, word))
+    out.extend(_chain_differs(compared, reference, word))
     key = [
         ly
         for ly in compared
@@ -193,7 +213,8 @@ def compare_layers(
                 "key_differs",
                 Severity.INFO,
                 tuple(ly.address for ly in key),
-                f"{', '.join(ly.label for ly in key)} use another public key than the reference "
+                f"{', '.join(ly.label for ly in key)} use another public key than the {word}"
+                "reference "
                 "for the same names (matters for key pinning)",
                 KeyDiffersEvidence(
                     reference_spki_sha256=ref.spki_sha256,
@@ -207,7 +228,7 @@ def compare_layers(
     return out
 
 
-def _stale(layer: Layer, leaf: CertFacts, ref: CertFacts, th: Thresholds) -> Finding:
+def _stale(layer: Layer, leaf: CertFacts, ref: CertFacts, th: Thresholds, word: str) -> Finding:
     older = (ref.not_before - leaf.not_before).total_seconds() / 86400
     bad = (
         not leaf_is_valid(leaf, th.at)
@@ -219,7 +240,7 @@ def _stale(layer: Layer, leaf: CertFacts, ref: CertFacts, th: Thresholds) -> Fin
         "stale_edge",
         Severity.CRITICAL if bad else Severity.WARNING,
         (layer.address,),
-        f"{layer.label} still serves the previous certificate {leaf.short_id} "
+        f"{layer.label} still serves the previous {word}certificate {leaf.short_id} "
         f"(issued {older:.1f} days before the reference {ref.short_id}): the renewal did "
         "not reach it",
         StaleEdgeEvidence(
@@ -232,7 +253,7 @@ def _stale(layer: Layer, leaf: CertFacts, ref: CertFacts, th: Thresholds) -> Fin
 
 
 def _edge_ahead(
-    origins: list[Layer], edges: list[Layer], managed: bool, host: str, at: dt.datetime
+    origins: list[Layer], edges: list[Layer], managed: bool, host: str, at: dt.datetime, word: str
 ) -> list[Finding]:
     if managed:
         return []
@@ -256,7 +277,7 @@ def _edge_ahead(
                 "edge_ahead_of_origin",
                 Severity.WARNING,
                 (origin.address,),
-                f"the edges serve a newer certificate ({n.short_id}, issued "
+                f"the edges serve a newer {word}certificate ({n.short_id}, issued "
                 f"{iso_utc(n.not_before)}) than the origin {origin.label} ({o.short_id}, "
                 f"issued {iso_utc(o.not_before)})",
                 EdgeAheadEvidence(origin=_cert(o), edge=_cert(n), edges=[e.address for e in newer]),
@@ -265,7 +286,7 @@ def _edge_ahead(
     return out
 
 
-def _chain_differs(layers: list[Layer], reference: Reference) -> list[Finding]:
+def _chain_differs(layers: list[Layer], reference: Reference, word: str) -> list[Finding]:
     ref_layer = reference.layer
     ref_chain = ref_layer.chain
     if ref_chain is None:
@@ -293,7 +314,7 @@ def _chain_differs(layers: list[Layer], reference: Reference) -> list[Finding]:
                 Severity.WARNING if breaks else Severity.INFO,
                 (ly.address,),
                 f"{ly.label} reaches the root through other intermediates than "
-                f"{ref_layer.label}: "
+                f"{ref_layer.label}{f' ({word.strip()})' if word else ''}: "
                 + (" → ".join(c.subject for c in chain.intermediates) or "none"),
                 ChainDiffersEvidence(
                     intermediates=[

@@ -108,6 +108,7 @@ FINDING_WORDS: dict[str, str] = {
     "key_mismatch": "key mismatch",
     "reload_needed": "reload needed",
     "stale_edge": "stale",
+    "cert_type_missing": "one type only",
     "edge_ahead_of_origin": "ahead",
     "edges_disagree": "differs",
     "chain_differs_from_origin": "chain differs",
@@ -161,14 +162,15 @@ def chain_severity(layer: Layer) -> Severity:
 
 
 def serves_reference(report: Report, layer: Layer) -> bool:
-    """The layer's leaf is the report's reference certificate."""
-    ref = report.reference
+    """The layer's leaf is the report's reference certificate (of its type, on a site
+    whose layers serve two)."""
+    ref = report.reference_for(layer)
     return ref is not None and layer.leaf is not None and layer.leaf.sha256 == ref.sha256
 
 
 def _row_findings(report: Report, layer: Layer) -> list[Finding]:
     skip = AGGREGATE_CODES if serves_reference(report, layer) else frozenset()
-    return [f for f in report.findings_for(layer.address) if f.code not in skip]
+    return [f for f in report.findings_for(layer) if f.code not in skip]
 
 
 def row_severity(report: Report, layer: Layer) -> Severity:

@@ -89,8 +89,23 @@ def verdict_words(severity: Severity) -> str:
 
 
 def layer_counts(report: Report) -> Counter[Severity]:
-    """How many layers are at each row severity."""
-    return Counter(row_severity(report, layer) for layer in report.layers)
+    """How many layers are at each row severity (a layer serving two certificates at its
+    worse row's)."""
+    return Counter(
+        max(row_severity(report, part) for part in layer.parts) for layer in report.layers
+    )
+
+
+def cert_types_line(report: Report) -> str:
+    """On a site whose layers serve two certificates, which do (each type is compared
+    with its own reference): ``ECDSA and RSA on every layer`` or ``ECDSA and RSA on 3 of
+    4 layers``; "" on every other site."""
+    if not report.dual:
+        return ""
+    total = len(report.layers)
+    both = sum(1 for layer in report.layers if layer.second is not None)
+    where = "every layer" if both == total else f"{both:,} of {total:,} layers"
+    return f"ECDSA and RSA on {where}, each type compared with its own reference"
 
 
 def layers_line(report: Report) -> str:
@@ -156,6 +171,7 @@ __all__ = [
     "PAGE_CODES",
     "REACH_CODES",
     "broken_line",
+    "cert_types_line",
     "findings_line",
     "layer_counts",
     "layers_line",

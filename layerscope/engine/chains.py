@@ -23,7 +23,11 @@ def with_chain(
     stores: Stores,
     others: Sequence[tuple[CertFacts, str]],
 ) -> Layer:
-    """``layer`` with its chain analysed (borrowing ``others`` to fill gaps)."""
+    """``layer`` with its chain analysed (borrowing ``others`` to fill gaps), and its second
+    certificate's, when it serves two."""
+    if layer.second is not None:
+        second = with_chain(layer.second, host, at, stores, others)
+        layer = dataclasses.replace(layer, second=second)
     if not layer.probe.ok:
         return layer
     chain = analyse_chain(
@@ -73,41 +77,71 @@ async def analyse_chains(
     """Path analysis per layer, filling gaps from the other layers' chains, then (for
     layers still missing an issuer) from the AIA caIssuers URLs."""
     # each distinct certificate once, with the first two layers that sent it: a layer
-    # borrows from another layer, never from itself (linear in layers, not quadratic)
-    pool: dict[str, list[tuple[CertFacts, int, str]]] = {}
-    for index, other in enumerate(layers):
+    # borrows from another layer (another address), never from itself, not even from its
+    # other certificate (linear in layers, not quadratic)
+    parts = flatten(layers)
+    pool: dict[str, list[tuple[CertFacts, str, str]]] = {}
+    for other in parts:
         if other.probe.ok:
             for cert in other.probe.chain[1:]:
                 seen = pool.setdefault(cert.sha256, [])
-                if len(seen) < 2 and all(i != index for _c, i, _s in seen):
-                    seen.append((cert, index, f"served by {other.label}"))
+                if len(seen) < 2 and all(o != other.label for _c, o, _s in seen):
+                    seen.append((cert, other.label, f"served by {other.label}"))
     others_of: list[list[tuple[CertFacts, str]]] = []
     out: list[Layer] = []
-    for index, layer in enumerate(layers):
+    for part in parts:
         others = [
-            next((cert, src) for cert, i, src in entries if i != index)
+            next((cert, src) for cert, o, src in entries if o != part.label)
             for entries in pool.values()
-            if any(i != index for _c, i, _s in entries)
+            if any(o != part.label for _c, o, _s in entries)
         ]
         others_of.append(others)
-        out.append(with_chain(layer, host, at, stores, others))
-    todo = [i for i, layer in enumerate(out) if _needs_aia(layer)]
-    if not todo or not options.aia:
-        return out
-    from layerscope.net.aia import AiaFetcher  # httpx only when something is missing
+        out.append(_chained(part, host, at, stores, others))
+    todo = [i for i, part in enumerate(out) if _needs_aia(part)]
+    if todo and options.aia:
+        from layerscope.net.aia import AiaFetcher  # httpx only when something is missing
 
-    fetcher = AiaFetcher(timeout=options.timeout, lookup=lookup)
-    anchors = [*stores.main.roots, *stores.extra]
-    found = await asyncio.gather(
-        *(
-            fetcher.complete(out[i].probe.chain, [*(c for c, _ in others_of[i]), *anchors])
-            for i in todo
+        fetcher = AiaFetcher(timeout=options.timeout, lookup=lookup)
+        anchors = [*stores.main.roots, *stores.extra]
+        found = await asyncio.gather(
+            *(
+                fetcher.complete(out[i].probe.chain, [*(c for c, _ in others_of[i]), *anchors])
+                for i in todo
+            )
         )
-    )
-    for i, extra in zip(todo, found, strict=True):
-        if extra:
-            out[i] = with_chain(out[i], host, at, stores, [*others_of[i], *extra])
-    aia_errors.extend(fetcher.errors)
+        for i, extra in zip(todo, found, strict=True):
+            if extra:
+                out[i] = _chained(out[i], host, at, stores, [*others_of[i], *extra])
+        aia_errors.extend(fetcher.errors)
+    return nest(layers, out)
+
+
+def _chained(
+    part: Layer, host: str, at: dt.datetime, stores: Stores, others: Sequence[tuple[CertFacts, str]]
+) -> Layer:
+    # one part alone (its second, if any, is analysed as a part of its own)
+    alone = dataclasses.replace(part, second=None)
+    done = with_chain(alone, host, at, stores, others)
+    return dataclasses.replace(done, second=part.second)
+
+
+def flatten(layers: Sequence[Layer]) -> list[Layer]:
+    """Every layer's certificates as layers of their own: each layer, then its second."""
+    return [part for layer in layers for part in layer.parts]
+
+
+def nest(layers: Sequence[Layer], parts: Sequence[Layer]) -> list[Layer]:
+    """The inverse of :func:`flatten`: ``parts`` (in :func:`flatten`'s order, each one
+    judged alone) put back as ``layers``' first and second certificates."""
+    out: list[Layer] = []
+    index = 0
+    for layer in layers:
+        first = parts[index]
+        index += 1
+        if layer.second is not None:
+            first = dataclasses.replace(first, second=parts[index])
+            index += 1
+        out.append(first)
     return out
 
 
@@ -120,8 +154,9 @@ async def check_revocation(
 ) -> list[Layer]:
     """Judge stapled OCSP responses and ask the responders (once per distinct leaf),
     their host names resolved by ``lookup`` (None: the system resolver)."""
-    if not any(ly.probe.ok and ly.leaf is not None and ly.leaf.ocsp_urls for ly in layers) and (
-        not any(ly.probe.ocsp_staple for ly in layers)
+    parts = flatten(layers)
+    if not any(ly.probe.ok and ly.leaf is not None and ly.leaf.ocsp_urls for ly in parts) and (
+        not any(ly.probe.ocsp_staple for ly in parts)
     ):
         return layers
     from layerscope.net.ocsp import OcspChecker
@@ -145,7 +180,7 @@ async def check_revocation(
             answer = await checker.check(leaf, issuer, at=at)
         return dataclasses.replace(layer, staple=staple, ocsp=answer)
 
-    return list(await asyncio.gather(*(one(layer) for layer in layers)))
+    return nest(layers, await asyncio.gather(*(one(part) for part in parts)))
 
 
-__all__ = ["analyse_chains", "check_revocation", "host_lookup", "with_chain"]
+__all__ = ["analyse_chains", "check_revocation", "flatten", "host_lookup", "nest", "with_chain"]

@@ -5,16 +5,36 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from layerscope.diagnose.cdn import cdn_from_names
-from layerscope.diagnose.compare import Reference, choose_reference, compare_layers
+from layerscope.diagnose.compare import Reference
 from layerscope.diagnose.headers import http_differs, http_findings
 from layerscope.diagnose.layer import Thresholds, analyse_layer, revocation_findings
 from layerscope.diagnose.rows import AGGREGATE_CODES
+from layerscope.diagnose.types import compare_by_type, typed
 from layerscope.explain import RemediationContext, remediation_for
-from layerscope.model import Discovery, Finding, Layer, Role
+from layerscope.model import Discovery, Finding, Layer, Role, TypedReference
 from layerscope.model.names import bracketed
 from layerscope.model.options import CheckOptions
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What :func:`diagnose_site` concluded.
+
+    Attributes:
+        reference: the reference certificate and its layer (the ECDSA one on a site whose
+            layers serve two), or None.
+        references: per type, on a site whose layers serve two; else empty.
+        findings: worst first, with their remediation.
+        cdn: the CDN recognised, or None.
+    """
+
+    reference: Reference | None
+    references: tuple[TypedReference, ...]
+    findings: list[Finding]
+    cdn: str | None
 
 
 def diagnose_site(
@@ -23,18 +43,20 @@ def diagnose_site(
     host: str,
     options: CheckOptions,
     at: dt.datetime,
-) -> tuple[Reference | None, list[Finding], str | None]:
+) -> Diagnosis:
     """Findings of every layer and across layers, with their remediation, worst first;
-    the reference certificate they were compared with; the CDN, if one is recognised."""
+    the reference certificate they were compared with (per type, too, on a site whose
+    layers serve two); the CDN, if one is recognised."""
     sni = options.sni or host
     th = Thresholds(at, options.warn_days, options.crit_days)
     findings: list[Finding] = []
     for layer in layers:
-        findings.extend(analyse_layer(layer, host, th))
-        findings.extend(revocation_findings(layer))
+        for part in layer.parts:
+            found = [*analyse_layer(part, host, th), *revocation_findings(part)]
+            findings.extend(typed(f, part) for f in found)
         findings.extend(http_findings(layer))
-    reference = choose_reference(layers, host, at)
-    findings.extend(compare_layers(layers, reference, host, th))
+    reference, references, cross = compare_by_type(layers, host, th)
+    findings.extend(cross)
     findings.extend(http_differs(layers))
     cdn = cdn_from_names(discovery.cname_chain) or _cdn_from_pages(layers)
     findings = _with_remediation(findings, layers, host, options, sni, cdn)
@@ -50,7 +72,7 @@ def diagnose_site(
             min((order.get(a, 99) for a in f.layers), default=-1),
         )
     )
-    return reference, findings, cdn
+    return Diagnosis(reference, references, findings, cdn)
 
 
 def _cdn_from_pages(layers: Sequence[Layer]) -> str | None:
@@ -108,9 +130,10 @@ def _with_remediation(
             extra_ca_files=options.extra_ca,
             check_options=words,
             origin=origin,
+            cert_type=finding.cert_type.value if finding.cert_type else "",
         )
         out.append(dataclasses.replace(finding, remediation=remediation_for(finding.code, ctx)))
     return out
 
 
-__all__ = ["check_words", "diagnose_site"]
+__all__ = ["Diagnosis", "check_words", "diagnose_site"]

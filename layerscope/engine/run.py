@@ -12,7 +12,9 @@ from typing import Protocol
 from layerscope.engine.chains import analyse_chains, check_revocation, host_lookup, with_chain
 from layerscope.engine.diagnosis import diagnose_site
 from layerscope.engine.targets import DiscoverFn, Target, find_layers
+from layerscope.engine.typed import with_types
 from layerscope.model import (
+    CertType,
     Discovery,
     ErrorKind,
     HttpResult,
@@ -118,7 +120,8 @@ async def inspect(
         probed, ascii_host, at, stores, options, aia_errors, lookup=lookup
     )
     layers = await check_revocation(layers, at, options, lookup=lookup)
-    reference, findings, cdn = diagnose_site(layers, discovery, ascii_host, options, at)
+    diagnosis = diagnose_site(layers, discovery, ascii_host, options, at)
+    reference = diagnosis.reference
     return Report(
         host=host,
         ascii_host=ascii_host,
@@ -131,10 +134,11 @@ async def inspect(
         layers=tuple(layers),
         reference=reference.cert if reference else None,
         reference_layer=reference.layer.address if reference else None,
-        findings=tuple(findings),
+        findings=tuple(diagnosis.findings),
         trust_store=stores.main.name + (f" + {len(stores.extra)} extra CA" if stores.extra else ""),
-        cdn=cdn,
+        cdn=diagnosis.cdn,
         aia_errors=tuple(aia_errors),
+        type_references=diagnosis.references,
     )
 
 
@@ -150,8 +154,9 @@ async def _probe_layers(
     probe_fn: ProbeFn,
     observer: Observer | None,
 ) -> list[Layer]:
-    """Step 2: every layer probed at once (with SNI, without, and its page), under ``limit``;
-    each reported to ``observer`` as it ends (its chain analysed alone, preliminary)."""
+    """Step 2: every layer probed at once (with SNI, without, once per certificate type, and
+    its page), under ``limit``; each reported to ``observer`` as it ends (its chain
+    analysed alone, preliminary)."""
     sni = options.sni or ascii_host
 
     async def run(target: Target) -> Layer:
@@ -159,21 +164,21 @@ async def _probe_layers(
             result = ProbeResult(target.address, target.port, sni, error=target.error)
             layer = Layer(target.role, target.address, target.port, target.source, result)
         else:
+            address, port, timeout = target.address, target.port, options.timeout
             async with limit:
-                with_sni, without, page = await asyncio.gather(
-                    probe_fn(target.address, target.port, sni, timeout=options.timeout),
-                    probe_fn(target.address, target.port, None, timeout=options.timeout),
-                    _page(target, ascii_host, options),
+                probes = asyncio.gather(
+                    probe_fn(address, port, sni, timeout=timeout),
+                    probe_fn(address, port, None, timeout=timeout),
+                    *(
+                        probe_fn(address, port, sni, timeout=timeout, cert_type=kind)
+                        for kind in CertType
+                    ),
                 )
-            layer = Layer(
-                target.role,
-                target.address,
-                target.port,
-                target.source,
-                with_sni,
-                without,
-                http=page,
-            )
+                (with_sni, without, *typed), page = await asyncio.gather(
+                    probes, _page(target, ascii_host, options)
+                )
+            layer = Layer(target.role, address, port, target.source, with_sni, without, http=page)
+            layer = with_types(layer, tuple(typed))
         if observer is not None:
             observer.layer_probed(host, with_chain(layer, ascii_host, at, stores, ()))
         return layer

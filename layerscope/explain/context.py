@@ -34,6 +34,8 @@ class RemediationContext:
         names: for a file, every name it must serve (``--host``; ``host`` is the first).
         config: the nginx configuration that names the file, or whose server block this
             is (``preflight --nginx``); "" otherwise. Checks then run ``preflight --nginx``.
+        cert_type: "ecdsa" or "rsa" when the finding is about one of the two certificates
+            a layer serves (commands then ask for that type); "" otherwise.
     """
 
     host: str
@@ -50,6 +52,7 @@ class RemediationContext:
     key_file: str = ""
     names: tuple[str, ...] = ()
     config: str = ""
+    cert_type: str = ""
 
 
 # --------------------------------------------------------------------------- safe values

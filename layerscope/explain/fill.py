@@ -23,6 +23,13 @@ from layerscope.explain.context import (
 from layerscope.model.evidence import SHAPES, Shape, evidence_of, fits
 from layerscope.model.names import bracketed, host_port
 
+#: ``openssl s_client -sigalgs`` values that get one certificate type of a server holding
+#: two (TLS 1.3 and 1.2).
+_SIGALGS = {
+    "ecdsa": "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512",
+    "rsa": "RSA-PSS+SHA256:RSA-PSS+SHA384:RSA-PSS+SHA512:RSA+SHA256:RSA+SHA384:RSA+SHA512",
+}
+
 
 class _Fill:
     """One context, with the names, paths and commands every remediation is built from."""
@@ -52,6 +59,8 @@ class _Fill:
         self.chainfile = f"{self.dir}/intermediate.pem"
         self.leaf_file = f"{self.name}.crt"
         self.key_file = f"{self.name}.key"
+        # "RSA " when the finding is about a layer's RSA certificate (it serves two)
+        self.type_word = f"{ctx.cert_type.upper()} " if ctx.cert_type in _SIGALGS else ""
 
     # evidence -----------------------------------------------------------------------------
 
@@ -101,10 +110,14 @@ class _Fill:
     # commands -----------------------------------------------------------------------------
 
     def s_client(self, *, sni: bool = True) -> str:
-        """``openssl s_client`` to this layer, with or without SNI."""
+        """``openssl s_client`` to this layer, with or without SNI; asking for one
+        certificate type (its signature algorithms only) when the finding is about one."""
         server = f"-servername {_q(self.sni)}" if sni else "-noservername"
         target = _q(host_port(self.address, self.aport))
-        return f"openssl s_client -connect {target} {server}"
+        sigalgs = _SIGALGS.get(self.ctx.cert_type, "")
+        return f"openssl s_client -connect {target} {server}" + (
+            f" -sigalgs {sigalgs}" if sigalgs else ""
+        )
 
     def showcerts(self, *, sni: bool = True) -> str:
         """The served chain as sent, certificate text neutralised by ``cat -v`` (a file:

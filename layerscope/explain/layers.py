@@ -52,15 +52,17 @@ def _stale_edge(f: _Fill) -> Remediation:
     detail = f" ({', '.join(facts)})" if facts else ""
     return _done(
         f,
-        f"This edge still serves an older certificate than the reference{detail}"
+        f"This edge still serves an older {f.type_word}certificate than the "
+        f"{f.type_word}reference{detail}"
         + (f", {older} days older" if older else "")
         + ": the renewal did not reach it.",
         "Users sent to this edge get the old certificate; when it expires they see untrusted "
         "while everyone else is fine.",
         _edge_upload(
             f,
-            "Upload the renewed certificate (the reference) with its intermediates "
-            "and key, to every edge/region of the hostname.",
+            f"Upload the renewed {f.type_word}certificate (the reference) with its "
+            "intermediates and key, to every edge/region of the hostname"
+            + (" (a server holding two certificates needs both renewed)." if f.type_word else "."),
         ),
         verify_text=" ".join(filter(None, ["Check the edge serves the reference.", _expect(ref)])),
     )

@@ -18,8 +18,9 @@ from layerscope.model.layer import (
     OcspState,
     ProbeError,
     ProbeResult,
+    cert_type_of,
 )
-from layerscope.model.report import Finding, Remediation, Report, Step
+from layerscope.model.report import Finding, Remediation, Report, Step, TypedReference
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -42,5 +43,7 @@ __all__ = [
     "Role",
     "Severity",
     "Step",
+    "TypedReference",
     "UnparsedCert",
+    "cert_type_of",
 ]

@@ -33,6 +33,17 @@ CATALOGUE: tuple[CodeInfo, ...] = (
         "warning; critical if that edge's leaf is expired, invalid, or within `--crit-days`",
     ),
     CodeInfo(
+        "cert_type_missing",
+        _W,
+        "site",
+        "across layers",
+        "The origin (or, without an origin, another edge) serves two certificates for the "
+        "name, an ECDSA and an RSA one, and this edge refused a handshake that asks for one "
+        "of the types: clients that accept only that type (RSA-only TLS libraries, older "
+        "Java and Android, some API clients) fail there and nowhere else. Evidence: the "
+        "types the edge offers, the missing ones, and the layer compared with.",
+    ),
+    CodeInfo(
         "edge_ahead_of_origin",
         _W,
         "site",

@@ -85,6 +85,7 @@ from layerscope.model.evidence_rules import (
 )
 from layerscope.model.evidence_site import (
     CdnManagedEvidence,
+    CertTypeMissingEvidence,
     ChainDiffersEvidence,
     CspUpgradeEvidence,
     EdgeAheadEvidence,
@@ -169,6 +170,7 @@ SHAPES: Mapping[str, EvidenceShape] = {
     "reload_needed": ReloadNeededEvidence,
     # across layers
     "stale_edge": StaleEdgeEvidence,
+    "cert_type_missing": CertTypeMissingEvidence,
     "edge_ahead_of_origin": EdgeAheadEvidence,
     "edges_disagree": EdgesDisagreeEvidence,
     "chain_differs_from_origin": ChainDiffersEvidence,
@@ -205,6 +207,7 @@ __all__ = [
     "CertRef",
     "CertRole",
     "CertSummary",
+    "CertTypeMissingEvidence",
     "ChainDiffersEvidence",
     "CnNotInSanEvidence",
     "ConnectionEvidence",

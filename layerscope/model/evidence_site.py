@@ -19,6 +19,15 @@ class StaleEdgeEvidence(TypedDict):
     days_left: float  # until the served leaf expires
 
 
+class CertTypeMissingEvidence(TypedDict):
+    """``cert_type_missing``: what the edge offers and lacks, and what it was compared with."""
+
+    offered: list[str]  # certificate types the edge offers ("ecdsa", "rsa")
+    missing: list[str]  # types the compared layer offers and the edge refuses
+    compared_with: str  # address of the layer offering both (the origin when probed)
+    compared_types: list[str]
+
+
 class EdgeAheadEvidence(TypedDict):
     """``edge_ahead_of_origin``: the origin's leaf, the newest edge leaf, and the edges."""
 

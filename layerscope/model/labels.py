@@ -24,20 +24,28 @@ def label_name(index: int) -> str:
     return name
 
 
-def leaf_order(layers: Iterable[Layer], reference: CertFacts | None = None) -> list[str]:
-    """Leaf SHA-256s in label order: the reference first, then the origins' leaves, then
-    the edges', in layer order; each once. Leaves served only without SNI are left out."""
+def leaf_order(
+    layers: Iterable[Layer],
+    reference: CertFacts | None = None,
+    references: Iterable[CertFacts] = (),
+) -> list[str]:
+    """Leaf SHA-256s in label order: the reference first, then the other ``references``
+    (of each type, on a site whose layers serve two certificates), then the origins'
+    leaves, then the edges', in layer order (a layer's second certificate after its
+    first); each once. Leaves served only without SNI are left out."""
     order: list[str] = [reference.sha256] if reference is not None else []
+    order += [ref.sha256 for ref in references]
     for layer in sorted(layers, key=lambda ly: ly.role is not Role.ORIGIN):
-        if layer.leaf is not None:
-            order.append(layer.leaf.sha256)
+        order += [part.leaf.sha256 for part in layer.parts if part.leaf is not None]
     return list(dict.fromkeys(order))
 
 
 def leaf_labels(report: Report) -> dict[str, str]:
     """Map each leaf SHA-256 served in ``report`` to its label ("A" is the reference when
     there is one), in label order."""
-    return {sha: label_name(i) for i, sha in enumerate(leaf_order(report.layers, report.reference))}
+    refs = (r.cert for r in report.type_references)
+    order = leaf_order(report.layers, report.reference, refs)
+    return {sha: label_name(i) for i, sha in enumerate(order)}
 
 
 __all__ = ["label_name", "leaf_labels", "leaf_order"]

@@ -190,6 +190,16 @@ class OcspResult:
     reason: str = ""
 
 
+def cert_type_of(cert: CertFacts) -> CertType | None:
+    """The certificate type of a leaf from its key: EC keys are ECDSA, RSA keys RSA;
+    None for others (Ed25519, DSA, unknown)."""
+    if cert.key_type == "EC":
+        return CertType.ECDSA
+    if cert.key_type == "RSA":
+        return CertType.RSA
+    return None
+
+
 @dataclass(frozen=True)
 class Layer:
     """One place that terminates TLS for the site: an edge IP or the origin.
@@ -205,6 +215,14 @@ class Layer:
         http: the page fetched over this layer, None when not fetched (--no-http).
         staple: the stapled OCSP response judged, None when none was stapled.
         ocsp: the leaf's OCSP responder's answer, None when not asked (no URL).
+        cert_type: set when the layer serves two certificates (an ECDSA and an RSA one):
+            the type of this layer's ``probe`` (the one modern clients get); None for a
+            layer that serves one certificate, whatever its type.
+        second: the layer's other certificate when it serves two: a layer of its own (same
+            role, address and port; ``cert_type`` set; no probe without SNI, no page),
+            so every per-layer judgement applies to it alike; None otherwise.
+        typed_probes: the handshakes that asked for one certificate type each (ECDSA, RSA),
+            as made; empty when not made (a failed layer, a file).
     """
 
     role: Role
@@ -217,6 +235,52 @@ class Layer:
     http: HttpResult | None = None
     staple: OcspResult | None = None
     ocsp: OcspResult | None = None
+    cert_type: CertType | None = None
+    second: Layer | None = None
+    typed_probes: tuple[ProbeResult, ...] = ()
+
+    @property
+    def parts(self) -> tuple[Layer, ...]:
+        """This layer and, when it serves two certificates, its second one."""
+        return (self,) if self.second is None else (self, self.second)
+
+    @property
+    def is_second(self) -> bool:
+        """This is the second certificate of a layer that serves two."""
+        return self.cert_type is not None and self.second is None
+
+    @property
+    def leaf_type(self) -> CertType | None:
+        """The type of the leaf served with SNI: ``cert_type`` when set, else the leaf's
+        key type (None for other key types and without a leaf)."""
+        if self.cert_type is not None:
+            return self.cert_type
+        return cert_type_of(self.leaf) if self.leaf is not None else None
+
+    @property
+    def offered_types(self) -> tuple[CertType, ...]:
+        """The certificate types this layer was seen to offer (a typed handshake got a
+        leaf of that type), in ``CertType`` order; empty when not probed per type."""
+        got = {
+            p.cert_type
+            for p in self.typed_probes
+            if p.ok and p.leaf is not None and cert_type_of(p.leaf) is p.cert_type
+        }
+        return tuple(t for t in CertType if t in got)
+
+    @property
+    def missing_types(self) -> tuple[CertType, ...]:
+        """The certificate types this layer refused as servers without one do (or answered
+        with a certificate of the other type); unknown types (a typed probe that failed
+        otherwise) are in neither this nor :attr:`offered_types`."""
+        out = []
+        for p in self.typed_probes:
+            if p.cert_type is None:
+                continue
+            other = p.ok and p.leaf is not None and cert_type_of(p.leaf) is not p.cert_type
+            if p.not_offered or other:
+                out.append(p.cert_type)
+        return tuple(t for t in CertType if t in out)
 
     @property
     def label(self) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from layerscope.model.cert import CertFacts
 from layerscope.model.deploy import Against
 from layerscope.model.files import FilesRead
-from layerscope.model.kinds import Role, Severity
+from layerscope.model.kinds import CertType, Role, Severity
 from layerscope.model.layer import Discovery, Layer, ProbeError
 from layerscope.model.nginx import NginxCheck
 
@@ -61,6 +61,9 @@ class Finding:
         summary: one-line human statement with the facts.
         evidence: structured facts behind the summary (JSON-compatible values).
         remediation: what to do about it.
+        cert_type: on a site whose layers serve two certificates (ECDSA and RSA), the
+            type of the certificates the finding is about; None when it is about the
+            layer whatever it serves (no SNI, the page), and on every other site.
     """
 
     code: str
@@ -69,6 +72,32 @@ class Finding:
     summary: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
     remediation: Remediation | None = None
+    cert_type: CertType | None = None
+
+    def concerns(self, layer: Layer) -> bool:
+        """The finding is about ``layer``: a finding of one type is about the layers (and
+        second certificates) of that type; one of no type is about the layer itself, which
+        is the first of its two certificates when it serves two."""
+        if layer.address not in self.layers:
+            return False
+        if self.cert_type is None:
+            return not layer.is_second
+        return layer.leaf_type is self.cert_type
+
+
+@dataclass(frozen=True)
+class TypedReference:
+    """The reference certificate of one type on a site whose layers serve two.
+
+    Attributes:
+        cert_type: ECDSA or RSA.
+        cert: the reference leaf of that type.
+        layer: address of the layer it was taken from.
+    """
+
+    cert_type: CertType
+    cert: CertFacts
+    layer: str
 
 
 @dataclass(frozen=True)
@@ -98,6 +127,9 @@ class Report:
             the file's leaf; None otherwise.
         nginx: for ``preflight --nginx``, the server block that names the files and what
             it serves; None otherwise.
+        type_references: on a site whose layers serve two certificates, the reference of
+            each type (``reference`` is then the ECDSA one, what modern clients get); empty
+            on every other site.
     """
 
     host: str
@@ -119,6 +151,7 @@ class Report:
     files: FilesRead | None = None
     against: Against | None = None
     nginx: NginxCheck | None = None
+    type_references: tuple[TypedReference, ...] = ()
 
     @property
     def severity(self) -> Severity:
@@ -131,6 +164,19 @@ class Report:
             return Severity.OK
         return max(f.severity for f in self.findings)
 
-    def findings_for(self, address: str) -> tuple[Finding, ...]:
-        """Findings that concern the layer at ``address``."""
-        return tuple(f for f in self.findings if address in f.layers)
+    def findings_for(self, layer: Layer) -> tuple[Finding, ...]:
+        """Findings that concern ``layer`` (see :meth:`Finding.concerns`)."""
+        return tuple(f for f in self.findings if f.concerns(layer))
+
+    @property
+    def dual(self) -> bool:
+        """Some layer serves two certificates (an ECDSA and an RSA one)."""
+        return any(layer.second is not None for layer in self.layers)
+
+    def reference_for(self, layer: Layer) -> CertFacts | None:
+        """The reference ``layer`` is compared with: its type's on a site whose layers serve
+        two certificates, else the site's."""
+        if self.type_references:
+            kind = layer.leaf_type
+            return next((r.cert for r in self.type_references if r.cert_type is kind), None)
+        return self.reference

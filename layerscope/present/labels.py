@@ -150,6 +150,17 @@ def _unescape_rdn(raw: str) -> str:
     return _HEX_PAIR.sub(replace, raw)
 
 
+def references(report: Report) -> list[tuple[str, CertFacts, str]]:
+    """(title, certificate, layer address) of each reference certificate a header shows:
+    one per type on a site whose layers serve two ("Reference ECDSA", "Reference RSA"),
+    else the site's one ("Reference"), none without a reference."""
+    if report.type_references:
+        return [(f"Reference {r.cert_type.name}", r.cert, r.layer) for r in report.type_references]
+    if report.reference is None:
+        return []
+    return [("Reference", report.reference, report.reference_layer or "")]
+
+
 def layer_names(report: Report, addresses: Iterable[str]) -> list[str]:
     """Return ``role address:port`` for each address, as the layers table shows them.
 
@@ -244,9 +255,11 @@ def layer_notes(report: Report) -> list[tuple[str, str]]:
                     "mixed content after that was not looked for",
                 )
             )
-        ocsp = layer.ocsp
-        if ocsp is not None and ocsp.state.value in ("error", "unknown", "invalid"):
-            notes.append((name, f"OCSP responder: {ocsp.message}"))
+        for part in layer.parts:
+            ocsp = part.ocsp
+            if ocsp is not None and ocsp.state.value in ("error", "unknown", "invalid"):
+                kind = f" ({part.cert_type.name})" if part.cert_type else ""
+                notes.append((name, f"OCSP responder{kind}: {ocsp.message}"))
     notes.extend(("AIA", message) for _url, message in report.aia_errors)
     return notes
 

@@ -12,12 +12,14 @@ import re
 from collections.abc import Sequence
 
 from layerscope.diagnose.verdict import (
+    cert_types_line,
     findings_line,
     layers_line,
     report_reference_note,
     site_verdict,
 )
 from layerscope.model import Report
+from layerscope.model.labels import leaf_labels
 from layerscope.present.deploy import sections
 from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
@@ -28,6 +30,7 @@ from layerscope.present.labels import (
     judged_at_other_time,
     layer_names,
     layer_notes,
+    references,
     sites_summary,
     step_where,
     worst_first,
@@ -62,7 +65,7 @@ def _layer_row(row: LayerRow) -> str:
         row.role.value,
         md_escape(row.address),
         md_escape(verdict_.status),
-        row.label,
+        row.cert,
         "" if verdict_.days is None else f"{verdict_.days:,}",
         md_escape(row.issuer),
         md_escape(row.protocol, 20),
@@ -137,14 +140,18 @@ def _header(report: Report) -> str:
         lines.append(f"- **Validity judged at:** {human_time(report.at)}")
     if report.trust_store:
         lines.append(f"- **Trust store:** {md_escape(report.trust_store)}")
-    if report.reference is not None:
-        ref = report.reference
+    types = cert_types_line(report)
+    if types:
+        lines.append(f"- **Certificates:** {types}")
+    labels = leaf_labels(report)
+    for title, ref, source in references(report):
         line = (
-            f"- **Reference certificate:** A — {md_escape(ref.common_name or ref.subject)}, "
+            f"- **{title} certificate:** {labels.get(ref.sha256, 'A')} — "
+            f"{md_escape(ref.common_name or ref.subject)}, "
             f"expires {human_time(ref.not_after)}, SHA-256 {md_escape(ref.sha256)}"
         )
-        if report.reference_layer:
-            line += f" (from {md_escape(report.reference_layer)})"
+        if source:
+            line += f" (from {md_escape(source)})"
         lines.append(line)
     note = report_reference_note(report)
     if note:

@@ -25,6 +25,8 @@ class LayerRow:
         address: the layer's address as shown (IPv6 bracketed, port when not the site's; a
             file's path).
         label: the leaf's short label ("A", "B", ...), or "" without a leaf.
+        cert_type: "ECDSA" or "RSA" on a site whose layers serve two certificates (a
+            layer serving both has a row for each); "" on every other site.
         issuer: the leaf issuer's common name (or organisation), or "".
         protocol: the TLS version without "TLSv" ("1.3"), or "".
         handshake_ms: the handshake time, or None when the handshake failed.
@@ -37,15 +39,23 @@ class LayerRow:
     role: Role
     address: str
     label: str
+    cert_type: str
     issuer: str
     protocol: str
     handshake_ms: float | None
     error_ms: float | None
     reproduce: str
 
+    @property
+    def cert(self) -> str:
+        """What the Cert column shows: the label, and the type on a layer serving two
+        ("A ECDSA", "B RSA")."""
+        return f"{self.label} {self.cert_type}" if self.cert_type and self.label else self.label
+
 
 def layer_command(host: str, port: int, sni: str, layer: Layer) -> str:
-    """The plain ``openssl s_client`` command for one layer of site ``host``."""
+    """The plain ``openssl s_client`` command for one layer of site ``host`` (asking for
+    its certificate's type when the layer serves two)."""
     ctx = RemediationContext(
         host=host,
         port=port,
@@ -53,12 +63,13 @@ def layer_command(host: str, port: int, sni: str, layer: Layer) -> str:
         address=layer.address,
         layer_port=layer.port,
         role=layer.role.value,
+        cert_type=layer.cert_type.value if layer.cert_type else "",
     )
     return reproduce_command(ctx)
 
 
 def _reproduce(report: Report, layer: Layer) -> str:
-    for finding in report.findings_for(layer.address):
+    for finding in report.findings_for(layer):
         # a site-wide finding's commands are filled for its first layer, not this one
         if finding.layers[0] != layer.address:
             continue
@@ -81,6 +92,7 @@ def layer_row(report: Report, layer: Layer, labels: dict[str, str]) -> LayerRow:
         role=layer.role,
         address=layer.label,
         label=labels.get(leaf.sha256, "") if leaf is not None else "",
+        cert_type=layer.leaf_type.name if report.dual and layer.leaf_type else "",
         issuer=issuer_name(leaf) if leaf is not None else "",
         protocol=layer.probe.protocol.removeprefix("TLSv"),
         handshake_ms=layer.probe.handshake_ms
@@ -92,9 +104,10 @@ def layer_row(report: Report, layer: Layer, labels: dict[str, str]) -> LayerRow:
 
 
 def layer_rows(report: Report) -> tuple[LayerRow, ...]:
-    """Every layer's row, in the report's order."""
+    """Every layer's row, in the report's order; a layer that serves two certificates has
+    a row for each (its first, what modern clients get, then the other)."""
     labels = leaf_labels(report)
-    return tuple(layer_row(report, layer, labels) for layer in report.layers)
+    return tuple(layer_row(report, part, labels) for layer in report.layers for part in layer.parts)
 
 
 __all__ = ["LayerRow", "layer_command", "layer_row", "layer_rows", "pending_command"]

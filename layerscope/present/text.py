@@ -18,12 +18,14 @@ from rich.table import Table
 from rich.text import Text
 
 from layerscope.diagnose.verdict import (
+    cert_types_line,
     findings_line,
     layers_line,
     report_reference_note,
     site_verdict,
 )
 from layerscope.model import Report, Severity
+from layerscope.model.labels import leaf_labels
 from layerscope.present.deploy import Section, sections
 from layerscope.present.groups import FindingGroup, group_findings
 from layerscope.present.labels import (
@@ -36,6 +38,7 @@ from layerscope.present.labels import (
     label_color,
     layer_names,
     layer_notes,
+    references,
     sites_summary,
     step_where,
     worst_first,
@@ -145,15 +148,20 @@ def _header(report: Report) -> RenderableType:
     lines.append(_kv("Probed", Text(probed)))
     if judged_at_other_time(report):
         lines.append(_kv("Validity judged at", Text(human_time(report.at), style="bold")))
-    if report.reference is not None:
-        reference = Text.assemble(("A", f"bold {label_color('A')}"), " ")
-        reference.append_text(_safe(report.reference.common_name or report.reference.subject))
-        reference.append(f", expires {human_time(report.reference.not_after)}")
-        if report.reference_layer:
+    types = cert_types_line(report)
+    if types:
+        lines.append(_kv("Certificates", Text(types)))
+    labels = leaf_labels(report)
+    for title, cert, source in references(report):
+        letter = labels.get(cert.sha256, "A")
+        reference = Text.assemble((letter, f"bold {label_color(letter)}"), " ")
+        reference.append_text(_safe(cert.common_name or cert.subject))
+        reference.append(f", expires {human_time(cert.not_after)}")
+        if source:
             reference.append(" (from ")
-            reference.append_text(_safe(report.reference_layer))
+            reference.append_text(_safe(source))
             reference.append(")")
-        lines.append(_kv("Reference", reference))
+        lines.append(_kv(title, reference))
     note = report_reference_note(report)
     if note:
         lines.append(Text(f"Note: {note}", style="dim"))
@@ -171,7 +179,7 @@ def _layer_row(row: LayerRow) -> list[Text]:
         Text(row.role.value),
         _safe(row.address),
         Text(verdict_.status, style=word_style),
-        Text(row.label, style=f"bold {label_color(row.label)}" if row.label else ""),
+        Text(row.cert, style=f"bold {label_color(row.label)}" if row.label else ""),
         Text("" if verdict_.days is None else f"{verdict_.days:,}", style=days_style),
         _safe(row.issuer),
         _safe(row.protocol, limit=12),

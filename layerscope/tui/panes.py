@@ -30,7 +30,7 @@ def findings_view(report: Report | None, layer: Layer | None) -> RenderableType:
         return Text("Waiting for every layer before judging…", style="italic dim")
     # this layer's own findings before the site-wide ones it is part of
     findings = sorted(
-        report.findings_for(layer.address),
+        report.findings_for(layer),
         key=lambda f: (-f.severity, f.layers[:1] != (layer.address,)),
     )
     if not findings:
@@ -209,27 +209,43 @@ def diff_rows(
     return list(zip(DIFF_FIELDS, values(reference, ref_layer), values(cert, layer), strict=True))
 
 
+def reference_layer(report: Report, reference: CertFacts) -> Layer | None:
+    """The layer (or second certificate) the reference ``reference`` was taken from."""
+    address = next(
+        (r.layer for r in report.type_references if r.cert.sha256 == reference.sha256),
+        report.reference_layer,
+    )
+    parts = (part for ly in report.layers for part in ly.parts)
+    return next(
+        (p for p in parts if p.address == address and p.leaf and p.leaf.sha256 == reference.sha256),
+        None,
+    )
+
+
 def diff_view(report: Report | None, layer: Layer | None) -> RenderableType:
     """Side by side: the reference certificate and the selected layer's, differences marked."""
     if layer is None:
         return Text("Select a layer.", style="dim")
     if report is None:
         return Text("Waiting for every layer before choosing the reference…", style="italic dim")
-    if report.reference is None:
+    reference = report.reference_for(layer)
+    kind = f"{layer.leaf_type.name} " if report.type_references and layer.leaf_type else ""
+    if reference is None:
         return Text(
-            "No reference certificate: no layer serves a valid, trusted certificate for this site.",
+            f"No {kind}reference certificate: no layer serves a valid, trusted {kind}"
+            "certificate for this site.",
             style="yellow",
         )
     if layer.leaf is None:
         return Text(f"{layer.label} served no certificate to compare.", style="yellow")
-    ref_layer = next((ly for ly in report.layers if ly.address == report.reference_layer), None)
-    rows = diff_rows(report.reference, ref_layer, layer.leaf, layer)
+    ref_layer = reference_layer(report, reference)
+    rows = diff_rows(reference, ref_layer, layer.leaf, layer)
     changed = sum(1 for _f, a, b in rows if a != b)
     table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
     table.add_column("", width=1, no_wrap=True)
     table.add_column("field", style="dim", no_wrap=True)
     ref_name = ref_layer.label if ref_layer else "reference"
-    table.add_column(Text(f"reference ({safe_text(ref_name)})"), ratio=1, overflow="fold")
+    table.add_column(Text(f"{kind}reference ({safe_text(ref_name)})"), ratio=1, overflow="fold")
     table.add_column(Text(f"this layer ({safe_text(layer.label)})"), ratio=1, overflow="fold")
     for field, ref, this in rows:
         differs = ref != this

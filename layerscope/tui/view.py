@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from layerscope.diagnose.rows import AGGREGATE_CODES, chain_word, days_left, row_severity
-from layerscope.diagnose.verdict import findings_line, site_verdict
+from layerscope.diagnose.verdict import cert_types_line, findings_line, site_verdict
 from layerscope.model import Finding, Layer, Report, Role, Severity
 from layerscope.model.names import bracketed
 from layerscope.model.options import CheckOptions
@@ -70,16 +70,19 @@ class Target:
         role: origin or edge.
         address: IP address.
         port: TCP port.
+        second: the row of a layer's second certificate ("rsa", "ecdsa"), "" otherwise.
     """
 
     role: Role
     address: str
     port: int
+    second: str = ""
 
     @property
     def key(self) -> str:
         """Row key in the layers table."""
-        return f"{self.role.value}|{self.address}|{self.port}"
+        base = f"{self.role.value}|{self.address}|{self.port}"
+        return f"{base}|{self.second}" if self.second else base
 
     @property
     def label(self) -> str:
@@ -89,8 +92,9 @@ class Target:
 
 
 def target_of(layer: Layer) -> Target:
-    """The table identity of a layer."""
-    return Target(layer.role, layer.address, layer.port)
+    """The table identity of a layer (a row of its own for a second certificate)."""
+    second = layer.cert_type.value if layer.is_second and layer.cert_type else ""
+    return Target(layer.role, layer.address, layer.port, second)
 
 
 def header(
@@ -149,6 +153,10 @@ def header(
         text.append("\n")
         text.append("Error: ", style="bold magenta")
         text.append_text(safe(report.error.message))
+    types = cert_types_line(report)
+    if types:
+        text.append("\nCertificates: ", style="bold")
+        text.append(types)
     text.append("\nProbed ", style="dim")
     text.append(f"{human_time(report.started)} in {report.duration_ms:.0f} ms", style="dim")
     text.append(" · store ", style="dim")
@@ -170,7 +178,7 @@ def first_layer(report: Report) -> Layer | None:
     if not report.layers:
         return None
     ranked = sorted(
-        enumerate(report.layers),
+        enumerate(part for layer in report.layers for part in layer.parts),
         key=lambda item: (
             -row_severity(report, item[1]),
             item[1].role is Role.ORIGIN,
@@ -185,7 +193,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("sev", "Sev", 4),
     ("role", "Role", 6),
     ("address", "Address", None),
-    ("cert", "Cert", 4),
+    ("cert", "Cert", None),
     ("days", "Days", 4),
     ("status", "Status", 13),
     ("tls", "TLS ms", 7),
@@ -262,7 +270,10 @@ def row_cells(row: LayerRow) -> tuple[Text, ...]:
         sev_cell,
         Text(row.role.value),
         Text(row.address),
-        Text(f" {row.label} ", style=f"bold reverse {label_color(row.label)}"),
+        Text.assemble(
+            (f" {row.label} ", f"bold reverse {label_color(row.label)}"),
+            f" {row.cert_type}" if row.cert_type else "",
+        ),
         Text(str(days) if days is not None else "", style=days_style),
         Text(verdict_.status or "?", style=word_style),
         Text(f"{row.protocol:3} {handshake:3.0f}"),

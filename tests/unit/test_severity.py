@@ -133,7 +133,7 @@ def test_findings_for_selects_by_layer_address() -> None:
     """``findings_for`` returns the findings that concern one address."""
     other = Finding("y", Severity.INFO, ("203.0.113.5",), "elsewhere")
     mine = finding(Severity.WARNING)
-    assert report(findings=(mine, other)).findings_for(EDGE.address) == (mine,)
+    assert report(findings=(mine, other)).findings_for(EDGE) == (mine,)
 
 
 def test_now_is_timezone_aware() -> None:

@@ -170,7 +170,7 @@ class SiteScreen(Screen[Report | None]):
         self._probing = False
         if self._watch is not None:
             self._watch_round(report)
-        self._layers = {view.target_of(ly).key: ly for ly in report.layers}
+        self._layers = {view.target_of(part).key: part for ly in report.layers for part in ly.parts}
         table = self.query_one(LayersTable)
         select = None
         if not self._placed:

@@ -8,7 +8,8 @@ from layerscope.tui.widgets.lists import ListTable
 
 
 class LayersTable(ListTable):
-    """One row per layer, keyed by role, address and port. The cursor stays on its layer
+    """One row per layer (two for a layer serving two certificates), keyed by role,
+    address and port (and the second certificate's type). The cursor stays on its layer
     when the rows are rebuilt (a re-probe, a watch round)."""
 
     DEFAULT_CSS = """
@@ -45,8 +46,8 @@ class LayersTable(ListTable):
         to ``select``, else stays on its layer, else on its row."""
         keep_key, keep_row = self.selected_key, self.cursor_row
         self.clear()
-        for layer in report.layers:
-            self.add_row(*layer_cells(layer, labels, report), key=target_of(layer).key)
+        for part in (part for layer in report.layers for part in layer.parts):
+            self.add_row(*layer_cells(part, labels, report), key=target_of(part).key)
         if not self.row_count or self.select(select) or self.select(keep_key):
             return
         self.move_cursor(row=min(max(keep_row, 0), self.row_count - 1))
