@@ -103,13 +103,14 @@ EXPECTED: dict[str, dict[tuple[str, str], set[str]]] = {
     },
     "unparseable-leaf": {("unparseable_certificate", "critical"): {"edge1"}},
     "malformed-san": {("malformed_extension", "critical"): {"origin", "edge1", "edge2"}},
-    # dual certificates (ECDSA and RSA per layer): what the engine finds TODAY, judging
-    # only the certificate an untyped handshake gets (the ECDSA one). #13 will change
-    # these: RSA stale_edge on dual-stale-rsa's edge3, an ECDSA-only finding on
-    # dual-ecdsa-only-edge's edge2, the RSA certificates of dual-rolling's edges.
+    # dual certificates (ECDSA and RSA per layer), each type judged on its own
     "dual": {},
-    "dual-stale-rsa": {},
-    "dual-ecdsa-only-edge": {},
+    "dual-stale-rsa": {
+        ("stale_edge", "warning"): {"edge3"},  # its RSA certificate (tests/test_dual_certs.py)
+        ("edges_disagree", "warning"): {"edge1", "edge2", "edge3"},
+    },
+    "dual-ecdsa-only-edge": {("cert_type_missing", "warning"): {"edge2"}},
+    # both types stale on every edge before the rollout starts
     "dual-rolling": {("stale_edge", "warning"): {"edge1", "edge2", "edge3"}},
 }
 EXIT = {"ok": 0, "info": 0, "warning": 1, "critical": 2, "unknown": 3}

@@ -24,6 +24,7 @@ from layerscope.explain.files import _key_mismatch, _not_a_certificate
 from layerscope.explain.fill import _Fill
 from layerscope.explain.layers import (
     _cdn_managed,
+    _cert_type_missing,
     _chain_differs,
     _edge_ahead,
     _edges_disagree,
@@ -93,6 +94,7 @@ _BUILDERS: dict[str, Callable[[_Fill], Remediation]] = {
     "key_mismatch": _key_mismatch,
     "reload_needed": _reload_needed,
     "stale_edge": _stale_edge,
+    "cert_type_missing": _cert_type_missing,
     "edge_ahead_of_origin": _edge_ahead,
     "edges_disagree": _edges_disagree,
     "chain_differs_from_origin": _chain_differs,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from layerscope.explain.cdn import _cdn, _cdn_label, _edge_upload
 from layerscope.explain.context import _HEX64, _fingerprint, _items, _listing
 from layerscope.explain.fill import _Fill
@@ -16,6 +18,7 @@ from layerscope.model import Remediation, Step
 from layerscope.model.evidence import (
     CertRef,
     CertSummary,
+    CertTypeMissingEvidence,
     ChainDiffersEvidence,
     EdgeAheadEvidence,
     EdgesDisagreeEvidence,
@@ -65,6 +68,46 @@ def _stale_edge(f: _Fill) -> Remediation:
             + (" (a server holding two certificates needs both renewed)." if f.type_word else "."),
         ),
         verify_text=" ".join(filter(None, ["Check the edge serves the reference.", _expect(ref)])),
+    )
+
+
+def _cert_type_missing(f: _Fill) -> Remediation:
+    ev = f.of(CertTypeMissingEvidence)
+    kinds = {"ecdsa": "ECDSA", "rsa": "RSA"}
+    missing = [kinds[k] for k in _items(ev["missing"]) if k in kinds] or ["the other"]
+    offered = [kinds[k] for k in _items(ev["offered"]) if k in kinds]
+    lacking = " and ".join(missing)
+    has = " and ".join(offered) or "one type"
+    # the commands ask for the missing type: they fail now and show it once installed
+    typed = _Fill(dataclasses.replace(f.ctx, cert_type=missing[0].lower()), f.code)
+    nginx = Step(
+        "edge",
+        f"On a server you run (nginx), add the {lacking} certificate beside the {has} one: "
+        "a second ssl_certificate/ssl_certificate_key pair in the same server block, then "
+        "reload. nginx picks the type per handshake.",
+        (
+            f"ssl_certificate     {f.dir}/fullchain-{missing[0].lower()}.pem;",
+            f"ssl_certificate_key {f.dir}/privkey-{missing[0].lower()}.pem;",
+            "nginx -t && nginx -s reload",
+        ),
+    )
+    return _done(
+        typed,
+        f"This edge serves only {has} certificates; the layer compared with serves ECDSA and "
+        f"RSA: a handshake that asks for {lacking} fails here and works elsewhere.",
+        f"Clients that accept only {lacking} (RSA-only TLS libraries, older Java and Android, "
+        "API clients with a restricted cipher list) get a handshake failure from this edge "
+        "only, which looks like random outages.",
+        (
+            *_edge_upload(
+                f,
+                f"Deploy the {lacking} certificate (with its intermediates and key) to this "
+                "edge as well, like on the other layers.",
+            ),
+            nginx,
+        ),
+        reproduce=typed.showcerts(),
+        verify_text=f"Check that the edge now completes a handshake that asks for {lacking}.",
     )
 
 

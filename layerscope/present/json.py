@@ -29,6 +29,7 @@ from layerscope.model import (
     ProbeResult,
     Remediation,
     Report,
+    cert_type_of,
 )
 from layerscope.model.files import FileRead, FilesRead
 from layerscope.present.deploy import against_json, nginx_json
@@ -168,6 +169,30 @@ def _layer(report: Report, layer: Layer, labels: Mapping[str, str]) -> dict[str,
         "http": _http(layer.http),
         "ocsp_staple": _ocsp(layer.staple),
         "ocsp_responder": _ocsp(layer.ocsp),
+        # certificate types: what this handshake asked for (null: any, as browsers do),
+        # the type of the leaf it got, the typed handshakes, and the layer's other
+        # certificate when it serves two (an object like this one, asked = its type)
+        "asked": probe.cert_type.value if probe.cert_type else None,
+        "leaf_type": layer.leaf_type.value if layer.leaf_type else None,
+        "offered_types": [k.value for k in layer.offered_types],
+        "typed_handshakes": [_typed(p, labels) for p in layer.typed_probes],
+        "second_certificate": (
+            _layer(report, layer.second, labels) if layer.second is not None else None
+        ),
+    }
+
+
+def _typed(probe: ProbeResult, labels: Mapping[str, str]) -> dict[str, Any]:
+    leaf = probe.leaf
+    return {
+        "asked": probe.cert_type.value if probe.cert_type else None,
+        "status": probe.status,
+        "leaf_sha256": leaf.sha256 if leaf is not None else None,
+        "label": labels.get(leaf.sha256) if leaf is not None else None,
+        "leaf_type": t.value if leaf is not None and (t := cert_type_of(leaf)) else None,
+        "protocol": probe.protocol,
+        "handshake_ms": _ms(probe.handshake_ms),
+        "error": _error(probe.error),
     }
 
 
@@ -266,6 +291,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "code": finding.code,
         "severity": finding.severity.label,
         "layers": list(finding.layers),
+        "cert_type": finding.cert_type.value if finding.cert_type else None,
         "summary": finding.summary,
         "evidence": _jsonable(finding.evidence),
         "remediation": _remediation(finding.remediation),
@@ -298,6 +324,10 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "layers": [_layer(report, layer, labels) for layer in report.layers],
         "reference": _cert(report.reference) if report.reference is not None else None,
         "reference_layer": report.reference_layer,
+        "references": [
+            {"cert_type": r.cert_type.value, "certificate": _cert(r.cert), "layer": r.layer}
+            for r in report.type_references
+        ],
         "findings": [_finding(finding) for finding in report.findings],
         "cdn": report.cdn,
         "aia_errors": [{"url": url, "message": message} for url, message in report.aia_errors],

@@ -152,7 +152,7 @@ def _header(report: Report) -> RenderableType:
     if types:
         lines.append(_kv("Certificates", Text(types)))
     labels = leaf_labels(report)
-    for title, cert, source in references(report):
+    for heading, cert, source in references(report):
         letter = labels.get(cert.sha256, "A")
         reference = Text.assemble((letter, f"bold {label_color(letter)}"), " ")
         reference.append_text(_safe(cert.common_name or cert.subject))
@@ -161,7 +161,7 @@ def _header(report: Report) -> RenderableType:
             reference.append(" (from ")
             reference.append_text(_safe(source))
             reference.append(")")
-        lines.append(_kv(title, reference))
+        lines.append(_kv(heading, reference))
     note = report_reference_note(report)
     if note:
         lines.append(Text(f"Note: {note}", style="dim"))

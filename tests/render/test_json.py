@@ -35,11 +35,13 @@ SITE_KEYS = {
     "host", "ascii_host", "port", "sni", "at", "started", "duration_ms", "severity",
     "exit_code", "verdict", "trust_store", "error", "discovery", "labels", "layers", "reference",
     "reference_layer", "findings", "cdn", "aia_errors", "files", "against", "nginx",
+    "references",
 }  # fmt: skip
 LAYER_KEYS = {
     "role", "address", "port", "source", "sni", "status", "row", "error", "leaf_sha256", "label",
     "protocol", "cipher", "handshake_ms", "connect_ms", "ocsp_stapled", "chain", "unparsed",
     "chain_analysis", "no_sni", "http", "ocsp_staple", "ocsp_responder",
+    "asked", "leaf_type", "offered_types", "typed_handshakes", "second_certificate",
 }  # fmt: skip
 CERT_KEYS = {
     "subject", "common_name", "sans", "issuer", "serial", "not_before", "not_after",
@@ -50,7 +52,9 @@ ANALYSIS_KEYS = {
     "status", "path", "missing", "missing_issuer", "in_order", "root_served", "unrelated",
     "verifier_ok", "verifier_error", "alt_status", "alt_store", "path_too_long", "path_status",
 }  # fmt: skip
-FINDING_KEYS = {"code", "severity", "layers", "summary", "evidence", "remediation"}
+FINDING_KEYS = {
+    "code", "severity", "layers", "cert_type", "summary", "evidence", "remediation",
+}  # fmt: skip
 REMEDIATION_KEYS = {"meaning", "why_untrusted", "steps", "reproduce", "verify"}
 
 
