@@ -12,7 +12,7 @@ import hashlib
 from layerscope.diagnose.watch import normalize_fingerprint
 from layerscope.x509.certfile import CertificateFileError, first_certificate
 
-__all__ = ["MAX_FILE_BYTES", "ExpectError", "expected_sha256"]
+__all__ = ["MAX_FILE_BYTES", "ExpectError", "expected_leaves", "expected_sha256"]
 
 #: Largest certificate file read (a chain is a few KiB; more is not a certificate file).
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -61,3 +61,50 @@ def expected_sha256(path: str | None, sha256: str | None) -> str | None:
             f"{given[:16]}… name different certificates: give one of them"
         )
     return digest
+
+
+def _type_of(der: bytes) -> str:
+    """ "ecdsa" or "rsa" for the leaf's key, "" when unknown (or unparseable)."""
+    from layerscope.model import cert_type_of
+    from layerscope.x509.certs import CertificateError, facts
+
+    try:
+        kind = cert_type_of(facts(der))
+    except CertificateError:
+        return ""
+    return kind.value if kind is not None else ""
+
+
+def expected_leaves(paths: list[str], sha256: str | None) -> list[tuple[str, str]]:
+    """What ``watch`` waits for: (fingerprint, certificate type or "") per ``--expect``
+    file (one per type: a server holding an ECDSA and an RSA certificate renews both),
+    or ``sha256`` alone. With files, ``sha256`` must name one of their leaves. Raises
+    ExpectError when a file cannot be read, holds no certificate, or they disagree."""
+    if not paths:
+        return [(sha256, "")] if sha256 is not None else []
+    out: list[tuple[str, str]] = []
+    for path in paths:
+        try:
+            leaf = first_certificate(_read(path))
+        except CertificateFileError as exc:
+            raise ExpectError(f"--expect {path} holds no certificate: {exc}") from exc
+        out.append((hashlib.sha256(leaf).hexdigest(), _type_of(leaf)))
+    if len(paths) == 1:
+        return [(expected_sha256(paths[0], sha256) or out[0][0], out[0][1])]
+    kinds = [kind for _sha, kind in out]
+    if len(set(kinds)) != len(kinds) or "" in kinds:
+        raise ExpectError(
+            "--expect given twice: give one ECDSA and one RSA certificate file (the two "
+            "certificates of a server holding both), not two of one type"
+        )
+    if sha256 is not None:
+        try:
+            given = normalize_fingerprint(sha256)
+        except ValueError as exc:
+            raise ExpectError(f"--expect-sha256: {exc}") from exc
+        if not any(sha.startswith(given) for sha, _k in out):
+            raise ExpectError(
+                f"--expect-sha256 {given[:16]}… names none of the --expect files' leaves: "
+                "give one of them"
+            )
+    return out

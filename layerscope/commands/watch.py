@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from layerscope.commands.arguments import add_flag
 from layerscope.commands.check import silence_stdout
 from layerscope.commands.config import ConfigError, requests_from_args
-from layerscope.commands.expect import ExpectError, expected_sha256
+from layerscope.commands.expect import ExpectError, expected_leaves
 from layerscope.commands.options import OPTION
 from layerscope.diagnose import watch
 from layerscope.diagnose.verdict import reference_note
@@ -132,9 +132,11 @@ def add_watch_parser(sub: Any, add_check_options: Callable[..., None]) -> argpar
         "--expect",
         dest="expect_file",
         metavar="FILE",
+        action="append",
         default=None,
         help="wait for the leaf of this certificate file (PEM certificate or full chain, "
-        "or DER), the one a deploy puts in place, instead of the reference certificate",
+        "or DER), the one a deploy puts in place, instead of the reference certificate; "
+        "once per type for a server holding an ECDSA and an RSA certificate",
     )
     group.add_argument(
         "--expect-sha256",
@@ -180,6 +182,7 @@ def _change_json(change: Change) -> dict[str, Any]:
         "role": change.role.value,
         "address": change.address,
         "port": change.port,
+        "cert_type": change.cert_type or None,
         "before": _sighting_json(change.before),
         "after": _sighting_json(change.after),
     }
@@ -192,11 +195,20 @@ def _state_json(state: WatchState) -> dict[str, Any]:
         "target": {"sha256": target, "label": state.label_of(target) or None}
         if target is not None
         else None,
+        "targets": [
+            {"cert_type": kind or None, "sha256": sha, "label": state.label_of(sha) or None}
+            for kind, sha in state.targets
+        ],
         "expected": state.expect or None,
         "layers": len(state.present),
         "on_target": len(watch.on_target(state)),
         "behind": [
-            {"role": t.role.value, "address": t.address, "port": t.port}
+            {
+                "role": t.role.value,
+                "address": t.address,
+                "port": t.port,
+                "cert_type": t.cert_type or None,
+            }
             for t in watch.behind(state)
         ],
         "problem": state.problem or None,
@@ -210,6 +222,7 @@ def _timelines_json(state: WatchState) -> list[dict[str, Any]]:
             "role": t.role.value,
             "address": t.address,
             "port": t.port,
+            "cert_type": t.cert_type or None,
             "present": t.present,
             "sightings": [_sighting_json(s) for s in t.sightings],
         }
@@ -245,12 +258,20 @@ class _Output:
                     "timeout_s": timeout,
                     "expected": state.expect or None,
                     "expected_file": source,
+                    "expected_leaves": [
+                        {"sha256": sha, "cert_type": kind or None} for sha, kind in state.expects
+                    ],
                 },
             )
             return
-        target = f"sha256 {state.expect}" if state.expected else "the reference certificate"
+        target = (
+            ", ".join(f"sha256 {sha}" for sha, _kind in state.expects)
+            if state.expected
+            else "the reference certificate"
+        )
         if source is not None:
-            target = f"the leaf of {safe_text(source, 300)} ({target})"
+            leaves = "leaves" if len(state.expects) > 1 else "leaf"
+            target = f"the {leaves} of {safe_text(source, 300)} ({target})"
         self._line(
             f"watching {safe_text(host, 300)} every {format_duration(interval)} for up to "
             f"{format_duration(timeout)} until every layer serves {target} (times UTC)"
@@ -294,9 +315,9 @@ class _Output:
 class _Watch:
     """One watch run; keeps the latest state where Ctrl-C can still find it."""
 
-    def __init__(self, request: SiteRequest, expect: str | None, out: _Output) -> None:
+    def __init__(self, request: SiteRequest, expect: list[tuple[str, str]], out: _Output) -> None:
         self.request = request
-        self.state = watch.start(expect)
+        self.state = watch.start(expects=expect)
         self.out = out
         self.began = time.monotonic()
 
@@ -350,9 +371,10 @@ def cmd_watch(ns: argparse.Namespace) -> int:
     if len(requests) != 1:
         return _bad(f"watch follows one site at a time, not {len(requests)}")
     (request,) = requests
-    source: str | None = getattr(ns, "expect_file", None)
+    files: list[str] = getattr(ns, "expect_file", None) or []
+    source = ", ".join(files) if files else None
     try:
-        expect = expected_sha256(source, ns.expect_sha256)
+        expect = expected_leaves(files, ns.expect_sha256)
     except ExpectError as exc:
         return _bad(str(exc))
     try:

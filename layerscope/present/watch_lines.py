@@ -65,13 +65,24 @@ def change_line(change: Change) -> str:
     return f"{where}  {left}  ->  {right}"
 
 
-def target_text(state: WatchState) -> str:
-    """What the watch waits for: the reference's label and fingerprint, or the expected one."""
-    sha = state.target_sha256
+def _one_target(state: WatchState, sha: str | None, kind: str) -> str:
     label = state.label_of(sha)
     if sha is None or (state.expected and not label):
-        return f"the expected {state.expect[:8]}…" if state.expected else "no reference"
+        if not state.expected:
+            return "no reference"
+        wanted = next((e for e, k in state.expects if k == kind), state.expect)
+        return f"the expected {wanted[:8]}…"
     return cert_text(label, sha)
+
+
+def target_text(state: WatchState) -> str:
+    """What the watch waits for: the reference's label and fingerprint, or the expected
+    one; per type when the layers serve two (``ECDSA A 3f2a9c1d…, RSA B 9c1d0e2f…``)."""
+    if not state.typed:
+        return _one_target(state, state.target_sha256, "")
+    return ", ".join(
+        f"{kind.upper()} {_one_target(state, sha, kind)}" for kind, sha in state.targets
+    )
 
 
 def _behind(state: WatchState) -> str:
@@ -82,7 +93,8 @@ def _behind(state: WatchState) -> str:
             what = "failing"  # the change line already said why
         else:
             what = f"still on {cert_text(current.label, current.sha256)}"
-        groups.setdefault(what, []).append(f"{t.role.value} {t.address}")
+        kind = f" {t.cert_type.upper()}" if t.cert_type else ""
+        groups.setdefault(what, []).append(f"{t.role.value} {t.address}{kind}")
     return "; ".join(f"{_names(names, 4)} {what}" for what, names in groups.items())
 
 
@@ -92,13 +104,14 @@ def status_line(state: WatchState) -> str:
     head = f"round {state.rounds}"
     if state.problem:
         return f"{head}: cannot tell: {_safe(state.problem, 300)}"
-    if state.target_sha256 is None and not state.expected:
+    if all(sha is None for _k, sha in state.targets) and not state.expected:
         return (
             f"{head}: no reference certificate (no layer serves a valid, trusted leaf for "
             "the site); give --expect FILE or --expect-sha256 to wait for a given one"
         )
     done = len(watch.on_target(state))
-    line = f"{head}: {done}/{len(state.present)} layers on {target_text(state)}"
+    noun = "layer certificates" if state.typed else "layers"
+    line = f"{head}: {done}/{len(state.present)} {noun} on {target_text(state)}"
     if not done and state.expected:
         line += " (no layer serves it)"
     behind = _behind(state)
@@ -110,7 +123,7 @@ def timeline_lines(state: WatchState) -> list[str]:
     lines = [f"timeline ({state.rounds} rounds, times UTC; target {target_text(state)}):"]
     for timeline in state.timelines:
         gone = "" if timeline.present else "  (gone from DNS)"
-        lines.append(f"  {timeline.role.value} {timeline.label}{gone}")
+        lines.append(f"  {timeline.role.value} {timeline.name}{gone}")
         lines.extend(f"    {_clock(s.at)}  {_served(s)}" for s in timeline.sightings)
     return lines
 
