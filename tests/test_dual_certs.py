@@ -61,7 +61,7 @@ def test_a_healthy_dual_site_reports_both_certificates_of_every_layer(
     assert site["references"][1]["certificate"]["sha256"] == rsa_leaf
     assert site["reference"]["sha256"] == sha(spec.origin.chain[0])
     for layer in site["layers"]:
-        assert layer["asked"] is None and layer["leaf_type"] == "ecdsa"
+        assert layer["asked"] == "ecdsa" and layer["leaf_type"] == "ecdsa"
         assert layer["offered_types"] == ["ecdsa", "rsa"]
         asked = {h["asked"]: h for h in layer["typed_handshakes"]}
         assert asked["ecdsa"]["status"] == asked["rsa"]["status"] == "ok"

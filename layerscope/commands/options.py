@@ -231,6 +231,16 @@ OPTIONS: tuple[OptionSpec, ...] = (
         ),
     ),
     option(
+        "cert_types",
+        PROBE,
+        v.read_switch,
+        Flag(
+            "--no-cert-types",
+            "one handshake per layer: do not ask for its ECDSA and RSA certificates apart",
+            const=False,
+        ),
+    ),
+    option(
         "aia",
         PROBE,
         v.read_switch,

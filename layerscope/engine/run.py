@@ -12,7 +12,7 @@ from typing import Protocol
 from layerscope.engine.chains import analyse_chains, check_revocation, host_lookup, with_chain
 from layerscope.engine.diagnosis import diagnose_site
 from layerscope.engine.targets import DiscoverFn, Target, find_layers
-from layerscope.engine.typed import with_types
+from layerscope.engine.typed import primary, with_types
 from layerscope.model import (
     CertType,
     Discovery,
@@ -154,8 +154,8 @@ async def _probe_layers(
     probe_fn: ProbeFn,
     observer: Observer | None,
 ) -> list[Layer]:
-    """Step 2: every layer probed at once (with SNI, without, once per certificate type, and
-    its page), under ``limit``; each reported to ``observer`` as it ends (its chain
+    """Step 2: every layer probed at once (with SNI once per certificate type, without SNI,
+    and its page), under ``limit``; each reported to ``observer`` as it ends (its chain
     analysed alone, preliminary)."""
     sni = options.sni or ascii_host
 
@@ -165,20 +165,27 @@ async def _probe_layers(
             layer = Layer(target.role, target.address, target.port, target.source, result)
         else:
             address, port, timeout = target.address, target.port, options.timeout
+            kinds = tuple(CertType) if options.cert_types else ()
+
+            async def with_sni() -> tuple[ProbeResult, tuple[ProbeResult, ...]]:
+                # per type when asked (the ECDSA one is what modern clients get), the
+                # untyped handshake only when neither says what the layer serves
+                typed = await asyncio.gather(
+                    *(probe_fn(address, port, sni, timeout=timeout, cert_type=k) for k in kinds)
+                )
+                first = primary(typed)
+                if first is None:
+                    first = await probe_fn(address, port, sni, timeout=timeout)
+                return first, tuple(typed)
+
             async with limit:
-                probes = asyncio.gather(
-                    probe_fn(address, port, sni, timeout=timeout),
+                (first, typed), without, page = await asyncio.gather(
+                    with_sni(),
                     probe_fn(address, port, None, timeout=timeout),
-                    *(
-                        probe_fn(address, port, sni, timeout=timeout, cert_type=kind)
-                        for kind in CertType
-                    ),
+                    _page(target, ascii_host, options),
                 )
-                (with_sni, without, *typed), page = await asyncio.gather(
-                    probes, _page(target, ascii_host, options)
-                )
-            layer = Layer(target.role, address, port, target.source, with_sni, without, http=page)
-            layer = with_types(layer, tuple(typed))
+            layer = Layer(target.role, address, port, target.source, first, without, http=page)
+            layer = with_types(layer, typed)
         if observer is not None:
             observer.layer_probed(host, with_chain(layer, ascii_host, at, stores, ()))
         return layer

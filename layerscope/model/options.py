@@ -47,6 +47,8 @@ class CheckOptions:
         path: the path fetched per layer.
         ocsp: ask the leaf's OCSP responder (stapled responses are always judged).
         aia: fetch missing intermediates from the AIA caIssuers URLs.
+        cert_types: probe each layer once per certificate type (ECDSA, RSA) too, to see
+            both certificates of a layer that holds two.
         ecs: EDNS Client Subnets to ask DNS with (one query set per subnet); empty: plain.
     """
 
@@ -68,6 +70,7 @@ class CheckOptions:
     path: str = "/"
     ocsp: bool = True
     aia: bool = True
+    cert_types: bool = True
     ecs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
