@@ -200,6 +200,7 @@ def test_flags_and_groups_are_the_ones_users_know() -> None:
         "--no-http",
         "--path",
         "--no-ocsp",
+        "--no-cert-types",
         "--no-aia",
     ]
     assert groups["how to judge"] == [

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from layerscope.diagnose.layer import Thresholds
-from layerscope.model import CertFacts, Finding, Report, Severity
+from layerscope.model import CertFacts, Finding, Report, Severity, cert_type_of
 from layerscope.model.deploy import LiveLayer, Relation
 from layerscope.model.evidence import ReloadNeededEvidence
 from layerscope.model.labels import label_name, leaf_order
@@ -36,7 +36,10 @@ def live_layers(leaf: CertFacts, live: Report) -> tuple[LiveLayer, ...]:
     order = [leaf.sha256, *(s for s in leaf_order(live.layers) if s != leaf.sha256)]
     labels = {sha: label_name(i) for i, sha in enumerate(order)}
     out: list[LiveLayer] = []
-    for layer in live.layers:
+    kind = cert_type_of(leaf)
+    for whole in live.layers:
+        # a layer serving two certificates: the one of the file's type
+        layer = next((p for p in whole.parts if p.leaf_type is kind), whole)
         served = layer.leaf
         if served is None:
             error = layer.probe.error.message if layer.probe.error is not None else ""

@@ -127,13 +127,17 @@ def _samples(report: Report) -> list[_Sample]:
                 "layerscope_site_findings", (("site", site), ("severity", severity.label)), count
             )
         )
-    for layer in report.layers:
-        where = (
+    dual = report.dual
+    for layer in (part for whole in report.layers for part in whole.parts):
+        where: tuple[tuple[str, str], ...] = (
             ("site", site),
             ("layer", layer.address),
             ("port", str(layer.port)),
             ("role", layer.role.value),
         )
+        if dual:  # a site whose layers serve two certificates: a series per type
+            kind = layer.leaf_type
+            where += (("cert_type", kind.value if kind else ""),)
         up = layer.probe.ok
         severity = row_severity(report, layer)
         if not up and severity is Severity.OK:
