@@ -236,3 +236,32 @@ def test_a_key_file_is_named_as_such(chain: tuple[pki.Issued, pki.Issued], tmp_p
     key.write_bytes(chain[0].key_pem)
     with pytest.raises(ExpectError, match="holds no certificate: it holds a private key"):
         expected_sha256(str(key), None)
+
+
+def test_expect_once_per_certificate_type(lab: Lab, tmp_path: Path) -> None:
+    """An ECDSA and an RSA certificate file: each leaf with its type (what the watch
+    waits for per type); two files of one type, or an --expect-sha256 naming neither,
+    are refused."""
+    from layerscope.commands.expect import expected_leaves
+
+    spec = lab.site("dual").spec.origin
+    ecdsa, rsa = tmp_path / "ecdsa.pem", tmp_path / "rsa.pem"
+    ecdsa.write_bytes(spec.chain[0].pem)
+    rsa.write_bytes(spec.second_chain[0].pem)
+    digests = (
+        hashlib.sha256(spec.chain[0].der).hexdigest(),
+        hashlib.sha256(spec.second_chain[0].der).hexdigest(),
+    )
+    assert expected_leaves([str(ecdsa), str(rsa)], None) == [
+        (digests[0], "ecdsa"),
+        (digests[1], "rsa"),
+    ]
+    assert expected_leaves([str(rsa)], None) == [(digests[1], "rsa")]
+    assert expected_leaves([str(ecdsa), str(rsa)], digests[1][:12]) == [
+        (digests[0], "ecdsa"),
+        (digests[1], "rsa"),
+    ]
+    with pytest.raises(ExpectError, match="not two of one type"):
+        expected_leaves([str(ecdsa), str(ecdsa)], None)
+    with pytest.raises(ExpectError, match="names none of"):
+        expected_leaves([str(ecdsa), str(rsa)], "ab" * 6)
