@@ -69,7 +69,7 @@ def main(runs: int = 15) -> None:
                 ("inspect", _inspect_once, runs),
                 ("process", _process_once, max(3, runs // 2)),
             ):
-                for name, extra in VARIANTS.items():
+                for extra in VARIANTS.values():
                     runner([*base, *extra])  # warm-up (caches, page cache)
                 for _ in range(count):
                     for name, extra in VARIANTS.items():

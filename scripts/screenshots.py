@@ -80,6 +80,8 @@ SHOTS: tuple[Shot, ...] = (
     Shot("incomplete-findings-120x40", (120, 40), site="incomplete", edge=2, keys=("f",)),
     Shot("stale-80x24", (80, 24), site="stale", edge=2),
     Shot("mixed-content-http-120x40", (120, 40), site="mixed-content", edge=0, keys=("p",)),
+    # two certificates per layer: the screen opens on edge 3's stale RSA certificate
+    Shot("dual-stale-rsa-120x40", (120, 40), site="dual-stale-rsa"),
 )
 
 

@@ -193,12 +193,16 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("sev", "Sev", 4),
     ("role", "Role", 6),
     ("address", "Address", None),
-    ("cert", "Cert", None),
+    ("cert", "Cert", 4),
     ("days", "Days", 4),
     ("status", "Status", 13),
     ("tls", "TLS ms", 7),
     ("issuer", "Issuer", 24),
 )
+
+
+#: The Cert column's width when the rows carry a certificate type (" A  ECDSA").
+CERT_TYPED_WIDTH = 9
 
 
 def pending_cells(target: Target) -> tuple[Text, ...]:

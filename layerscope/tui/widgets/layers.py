@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from textual.widgets.data_table import ColumnKey
+
 from layerscope.model import Layer, Report, Role
-from layerscope.tui.view import COLUMNS, Target, layer_cells, pending_cells, target_of
+from layerscope.tui.view import (
+    CERT_TYPED_WIDTH,
+    COLUMNS,
+    Target,
+    layer_cells,
+    pending_cells,
+    target_of,
+)
 from layerscope.tui.widgets.lists import ListTable
+
+_CERT_WIDTH = next(width or 0 for key, _title, width in COLUMNS if key == "cert")
 
 
 class LayersTable(ListTable):
@@ -46,6 +57,10 @@ class LayersTable(ListTable):
         to ``select``, else stays on its layer, else on its row."""
         keep_key, keep_row = self.selected_key, self.cursor_row
         self.clear()
+        # the Cert column is wider on a site whose layers serve two certificates (its type
+        # beside the label); set before the rows, which are laid out to it
+        cert = self.columns[ColumnKey("cert")]
+        cert.width = CERT_TYPED_WIDTH if report.dual else _CERT_WIDTH
         for part in (part for layer in report.layers for part in layer.parts):
             self.add_row(*layer_cells(part, labels, report), key=target_of(part).key)
         if not self.row_count or self.select(select) or self.select(keep_key):
