@@ -14,14 +14,18 @@ from layerscope.x509.stores import Stores, TrustStoreError
 
 
 def pick_layer(report: Report, address: str | None = None) -> Layer | None:
-    """The layer to repair: ``address`` when given; otherwise the first layer with an
-    incomplete chain, else the first that served a certificate."""
+    """The layer (one of its certificates, when it serves two) to repair: at ``address``
+    when given; the first with an incomplete chain, else the first that served one."""
+    parts = [part for layer in report.layers for part in layer.parts]
     if address is not None:
         wanted = address.strip("[]")
-        return next((ly for ly in report.layers if ly.address == wanted), None)
-    incomplete = {a for f in report.findings if f.code == "incomplete_chain" for a in f.layers}
-    served = [ly for ly in report.layers if ly.probe.ok]
-    return next((ly for ly in served if ly.address in incomplete), served[0] if served else None)
+        parts = [part for part in parts if part.address == wanted]
+        if not parts:
+            return None
+    incomplete = [f for f in report.findings if f.code == "incomplete_chain"]
+    served = [part for part in parts if part.probe.ok]
+    broken = (p for p in served if any(f.concerns(p) for f in incomplete))
+    return next(broken, served[0] if served else parts[0] if parts else None)
 
 
 def fullchain_for(report: Report, layer: Layer, stores: Stores) -> FullChain:
