@@ -94,13 +94,17 @@ def test_every_layer_with_a_leaf_has_one_days_left_sample(
     streamed: tuple[list[SiteRequest], list[str], list[Report]],
 ) -> None:
     """Each layer that served a leaf has exactly one days_left sample carrying its role,
-    port, certificate letter and fingerprint prefix, with the days left at the check."""
+    port, certificate letter and fingerprint prefix, with the days left at the check (one
+    per certificate type, labelled so, on a site whose layers serve two)."""
     _, _, reports = streamed
     samples = parse_metrics(render_prometheus(reports))
     layers_with_leaf = 0
     for report in reports:
         labels = leaf_labels(report)
-        for layer in report.layers:
+        for layer in (part for whole in report.layers for part in whole.parts):
+            typed = {}
+            if report.dual:
+                typed["cert_type"] = layer.leaf_type.value if layer.leaf_type else ""
             found = find(
                 samples,
                 "layerscope_cert_days_left",
@@ -108,6 +112,7 @@ def test_every_layer_with_a_leaf_has_one_days_left_sample(
                 layer=layer.address,
                 port=str(layer.port),
                 role=layer.role.value,
+                **typed,
             )
             if layer.leaf is None:
                 assert found == []
