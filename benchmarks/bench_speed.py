@@ -74,6 +74,7 @@ http {{
     default_type text/html;
     client_body_temp_path {dir}/tmp; proxy_temp_path {dir}/tmp; fastcgi_temp_path {dir}/tmp;
     uwsgi_temp_path {dir}/tmp; scgi_temp_path {dir}/tmp;
+    ssl_protocols TLSv1.2 TLSv1.3;
     ssl_certificate {dir}/fullchain.pem;
     ssl_certificate_key {dir}/key.pem;
     add_header Strict-Transport-Security "max-age=31536000" always;
@@ -201,6 +202,10 @@ def main(runs: int = 7) -> None:
             context.__exit__(None, None, None)
 
 
+def _verdict(met: bool) -> str:
+    return "ok" if met else "MISSED"
+
+
 def _measure(runs: int, served_by: str, port: int, dns_port: int, roots: Path) -> None:
     py = [sys.executable]
     check = [*py, "-m", "layerscope", "check", NAME, "--port", str(port)]
@@ -240,20 +245,16 @@ def _measure(runs: int, served_by: str, port: int, dns_port: int, roots: Path) -
         print(f"| {label:44} | {value:5.3f} s | {value / floor:6.2f} |")
     full, tls = median["layerscope check --json"], median["layerscope check --json --no-http"]
     print("\ntargets (#14):")
-    print(
-        f"  check --json <= 1.6x floor: {full / floor:.2f}x {'ok' if full / floor <= 1.6 else 'MISSED'}"
-    )
-    print(
-        f"  --no-http <= 1.3x floor: {tls / floor:.2f}x {'ok' if tls / floor <= 1.3 else 'MISSED'}"
-    )
+    print(f"  check --json <= 1.6x floor: {full / floor:.2f}x {_verdict(full / floor <= 1.6)}")
+    print(f"  --no-http <= 1.3x floor: {tls / floor:.2f}x {_verdict(tls / floor <= 1.3)}")
     if sslyze is not None:
         ratio = median["sslyze --certinfo (9 layers)"] / full
-        print(f"  >= 2x faster than sslyze: {ratio:.2f}x {'ok' if ratio >= 2 else 'MISSED'}")
+        print(f"  >= 2x faster than sslyze: {ratio:.2f}x {_verdict(ratio >= 2)}")
     else:
         print("  sslyze: not installed (SSLYZE=... or .venv-sslyze/bin/sslyze)")
     for label in ("layerscope --help", "layerscope check --help"):
         value = median[label]
-        print(f"  {label} < 0.1 s: {value:.3f} s {'ok' if value < 0.1 else 'MISSED'}")
+        print(f"  {label} < 0.1 s: {value:.3f} s {_verdict(value < 0.1)}")
     heavy = _imports(check[1:])
     print(f"  the JSON path imports Rich/Textual: {', '.join(heavy) or 'no'}")
 

@@ -24,14 +24,7 @@ import pytest
 
 from layerscope.commands.arguments import add_check_options
 from layerscope.commands.main import _Parser
-from layerscope.commands.watch import (
-    add_watch_parser,
-    change_line,
-    cmd_watch,
-    format_duration,
-    parse_duration,
-    status_line,
-)
+from layerscope.commands.watch import add_watch_parser, cmd_watch, parse_duration
 from layerscope.diagnose.compare import choose_reference
 from layerscope.diagnose.watch import (
     ChangeKind,
@@ -59,6 +52,7 @@ from layerscope.model import (
 )
 from layerscope.net.probe import probe
 from layerscope.present.labels import leaf_labels
+from layerscope.present.watch_lines import change_line, format_duration, status_line
 
 from .unit.helpers import HOST, NOW, Pki, failed_layer, layer, make_pki
 

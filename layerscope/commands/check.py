@@ -8,16 +8,18 @@ options, so a monitoring system never mistakes a typo for a critical certificate
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import os
 import sys
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from layerscope.commands.config import ConfigError, requests_from_args
-from layerscope.model import Report
-from layerscope.model.options import SiteRequest
+
+if TYPE_CHECKING:  # the engine and the model load when a command runs, not for --help
+    from layerscope.model import Report
+    from layerscope.model.options import SiteRequest
 
 #: Exit code for bad input and nothing known (Nagios UNKNOWN).
 EXIT_UNKNOWN = 3
@@ -77,6 +79,15 @@ def render(reports: Sequence[Report], fmt: str) -> str:
     except OSError:
         width = 100
     return render_text(reports, color=color, width=width)
+
+
+def _run(work: Awaitable[list[Report]]) -> list[Report]:
+    import asyncio
+
+    async def wrapped() -> list[Report]:
+        return await work
+
+    return asyncio.run(wrapped())
 
 
 def exit_code(reports: Sequence[Report]) -> int:
@@ -141,9 +152,9 @@ def cmd_check(ns: argparse.Namespace) -> int:
                     silence_stdout()  # before the inspections still running are cancelled
                     raise
 
-            done = asyncio.run(stream_jsonl(requests, write))
+            done = _run(stream_jsonl(requests, write))
             return exit_code(done)
-        done = asyncio.run(run_requests(requests))
+        done = _run(run_requests(requests))
         if fmt == "prometheus":
             # no blank line: the text is complete (or empty) as rendered
             sys.stdout.write(render(done, fmt))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -70,6 +69,8 @@ def default_config_paths() -> list[Path]:
 
 def load_config(path: Path, cli: Mapping[str, Any]) -> list[SiteRequest]:
     """Sites of a TOML config file, with explicit command-line options applied last."""
+    import tomllib  # only when a config is read
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

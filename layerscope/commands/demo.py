@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import Any
 
@@ -57,6 +56,8 @@ def cmd_demo(ns: argparse.Namespace) -> int:
                 "public roots, company root as --extra-ca.",
                 file=sys.stderr,
             )
+        import asyncio  # loaded when the command runs, not for --help
+
         reports = asyncio.run(run_requests(requests))
         emit(render(reports, ns.format))
     return 0

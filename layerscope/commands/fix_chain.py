@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -75,6 +74,8 @@ def cmd_fix_chain(ns: argparse.Namespace) -> int:
     except (ConfigError, TrustStoreError) as exc:
         print(f"layerscope: {exc}", file=sys.stderr)
         return EXIT_UNKNOWN
+    import asyncio  # loaded when the command runs, not for --help
+
     report = asyncio.run(inspect(request.host, request.options, stores=stores))
     layer = pick_layer(report, ns.layer)
     if layer is None:

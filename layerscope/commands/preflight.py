@@ -11,18 +11,19 @@ load the files), 3 a file cannot be read or an option is unusable (one line on s
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerscope.commands.arguments import add_flag
 from layerscope.commands.check import EXIT_UNKNOWN, emit, render
 from layerscope.commands.config import CHECK_KEYS, ConfigError, apply, site_request
 from layerscope.commands.options import OPTION, OPTIONS
-from layerscope.model.files import PreflightRequest
-from layerscope.model.nginx import DEFAULT_CONF
+from layerscope.model.defaults import DEFAULT_CONF
 from layerscope.model.options import CheckOptions, SiteRequest
+
+if TYPE_CHECKING:
+    from layerscope.model.files import PreflightRequest
 
 #: The check options preflight honours, each declared once in :data:`OPTION`.
 PREFLIGHT_KEYS: tuple[str, ...] = (
@@ -136,6 +137,8 @@ def _values(ns: argparse.Namespace, keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _request(ns: argparse.Namespace) -> PreflightRequest:
+    from layerscope.model.files import PreflightRequest
+
     """The preflight the command line asks for (raises ConfigError)."""
     options = apply(CheckOptions(), _values(ns, PREFLIGHT_KEYS))
     return PreflightRequest(ns.certificate, ns.key, tuple(ns.names), options)
@@ -202,6 +205,8 @@ def cmd_preflight(ns: argparse.Namespace) -> int:
     except (ConfigError, TrustStoreError) as exc:
         print(f"layerscope: {safe_text(str(exc), 2000)}", file=sys.stderr)
         return EXIT_UNKNOWN
+    import asyncio  # loaded when the command runs, not for --help
+
     if site is None:
         result = asyncio.run(preflight(request))
     else:
@@ -235,6 +240,8 @@ def _cmd_nginx(ns: argparse.Namespace) -> int:
     from layerscope.present.sanitize import safe_text
 
     options = apply(CheckOptions(), _values(ns, PREFLIGHT_KEYS))
+    import asyncio  # loaded when the command runs, not for --help
+
     result = asyncio.run(preflight_nginx(ns.nginx, options))
     if result.error is not None:
         print(f"layerscope: {safe_text(result.error.message, 2000)}", file=sys.stderr)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-import idna
-
 
 class HostNameError(ValueError):
     """A host name that cannot be used (empty, too long, not encodable)."""
@@ -25,6 +23,8 @@ def to_ascii(host: str) -> str:
     if name.isascii():
         ascii_name = name
     else:
+        import idna  # only for international names
+
         try:
             # IDNA 2008 with UTS #46 non-transitional mapping, as browsers do ("ß" stays)
             ascii_name = idna.encode(name, uts46=True, transitional=False).decode("ascii")

@@ -14,6 +14,9 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+# where ``preflight --nginx`` looks without an argument (Debian's and nginx.org's place)
+from layerscope.model.defaults import DEFAULT_CONF
+
 __all__ = [
     "DEFAULT_CONF",
     "NginxCertificate",
@@ -25,10 +28,6 @@ __all__ = [
     "NginxServed",
     "NginxServer",
 ]
-
-
-#: Where ``preflight --nginx`` looks without an argument (Debian's and nginx.org's place).
-DEFAULT_CONF = "/etc/nginx/nginx.conf"
 
 
 class NginxProblemKind(enum.StrEnum):
