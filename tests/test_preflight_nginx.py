@@ -213,3 +213,34 @@ def test_a_file_that_cannot_be_read_is_critical_for_root_and_a_warning_otherwise
     assert ("run layerscope as root" in finding["summary"]) == (euid != 0)
     assert report["files"]["key"]["error"]
     assert report["nginx"]["serves_file_leaf"] is True
+
+
+def test_a_block_with_an_ecdsa_and_an_rsa_pair_compares_each_with_its_type(
+    lab: Lab, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two pairs in one block (nginx picks one per handshake): each is compared with a
+    handshake that asks for its type. The lab's dual-stale-rsa edge 3 serves the renewed
+    ECDSA certificate and the previous RSA one, the files hold both renewed ones: only the
+    RSA pair needs a reload."""
+    site = lab.site("dual-stale-rsa")
+    edge3 = site.spec.edges[2]
+    renewed_ecdsa, renewed_rsa = site.spec.origin.chain, site.spec.origin.second_chain
+    for name, chain in (("ecdsa", renewed_ecdsa), ("rsa", renewed_rsa)):
+        (tmp_path / f"{name}.pem").write_bytes(b"".join(c.pem for c in chain))
+        (tmp_path / f"{name}.key").write_bytes(chain[0].key_pem)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        "events { worker_connections 16; }\nhttp {\n    server {\n"
+        f"        listen {site.edges[2]}:{lab.port} ssl;\n        server_name {site.host};\n"
+        "        ssl_certificate ecdsa.pem;\n        ssl_certificate_key ecdsa.key;\n"
+        "        ssl_certificate rsa.pem;\n        ssl_certificate_key rsa.key;\n    }\n}\n"
+    )
+    code, reports, _err = nginx_json(capsys, conf, "--ca-bundle", str(lab.public_roots))
+    assert code == 1 and len(reports) == 2
+    by_file = {Path(r["nginx"]["certificate"]).name: r for r in reports}
+    assert by_file["ecdsa.pem"]["findings"] == []
+    assert by_file["ecdsa.pem"]["nginx"]["serves_file_leaf"] is True
+    (reload,) = by_file["rsa.pem"]["findings"]
+    assert reload["code"] == "reload_needed"
+    assert reload["evidence"]["served_sha256"] == sha(edge3.second_chain[0])
+    assert reload["evidence"]["file_sha256"] == sha(renewed_rsa[0])

@@ -258,16 +258,18 @@ async def preflight(
         names = list(dict.fromkeys(to_ascii(h) for h in request.hosts))
     except HostNameError as exc:
         return Preflight(
-            request, file_report(request, (), started, error=_invalid(f"--host: {exc}"))
+            request, file_report(request, (), started, error=invalid_input(f"--host: {exc}"))
         )
     if not names:
         return Preflight(
-            request, file_report(request, (), started, error=_invalid("no --host given"))
+            request, file_report(request, (), started, error=invalid_input("no --host given"))
         )
     try:
         stores = stores or dataclasses.replace(load_stores(request.options), alt=None)
     except TrustStoreError as exc:
-        return Preflight(request, file_report(request, names, started, error=_invalid(str(exc))))
+        return Preflight(
+            request, file_report(request, names, started, error=invalid_input(str(exc)))
+        )
     pair = _read_pair(request)
     if isinstance(pair, ProbeError):
         return Preflight(request, file_report(request, names, started, error=pair))
@@ -302,7 +304,9 @@ async def preflight(
     return Preflight(request, report, read, key, _fixed(layers, names, at, stores))
 
 
-def _invalid(message: str) -> ProbeError:
+def invalid_input(message: str) -> ProbeError:
+    """A site-wide error of bad input (a file, a name or a configuration that cannot be
+    used)."""
     return ProbeError(ErrorKind.INVALID_INPUT, message)
 
 
@@ -317,4 +321,4 @@ def write_fixed(result: Preflight, path: Path) -> Repair:
     return write_chain(chain, path)
 
 
-__all__ = ["Preflight", "file_report", "preflight", "read_bytes", "write_fixed"]
+__all__ = ["Preflight", "file_report", "invalid_input", "preflight", "read_bytes", "write_fixed"]
