@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from layerscope.diagnose.deploy import reload_finding
 from layerscope.diagnose.layer import Thresholds
 from layerscope.engine.diagnosis import check_words
-from layerscope.engine.preflight import Preflight, file_report, invalid_input
+from layerscope.engine.preflight import Preflight, file_context, file_report, invalid_input
 from layerscope.explain import RemediationContext, remediation_for
 from layerscope.model import Finding, Report, Role, Severity
 from layerscope.model.evidence import KeyMismatchEvidence
@@ -84,19 +84,7 @@ def no_key(
     evidence = KeyMismatchEvidence(
         file="", certificate_file=pair.certificate, problem="no_key_directive", message=message
     )
-    ctx = RemediationContext(
-        host=names[0],
-        port=0,
-        sni=names[0],
-        address=pair.certificate,
-        layer_port=0,
-        role=Role.FILE.value,
-        evidence=evidence,
-        extra_ca_files=options.extra_ca,
-        check_options=check_words(options),
-        names=tuple(names),
-        config=config,
-    )
+    ctx = file_context(pair.certificate, names, options, evidence, config=config)
     remediation = remediation_for("key_mismatch", ctx)
     return Finding(
         "key_mismatch", Severity.CRITICAL, (pair.certificate,), message, evidence, remediation

@@ -21,9 +21,10 @@ import datetime as dt
 import errno
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from layerscope.diagnose.files import file_findings
 from layerscope.diagnose.layer import Thresholds
@@ -44,6 +45,7 @@ from layerscope.model import (
 )
 from layerscope.model.files import FilesRead, PreflightRequest
 from layerscope.model.names import HostNameError, to_ascii
+from layerscope.model.options import CheckOptions
 from layerscope.net.truststore import load_stores
 from layerscope.x509.files import MAX_BYTES, CertificateFile, pick_leaf, read_certificate_file
 from layerscope.x509.fixchain import FullChain, build_fullchain
@@ -223,24 +225,44 @@ def _fixed(
     return chain
 
 
+def file_context(
+    certificate: str,
+    names: Sequence[str],
+    options: CheckOptions,
+    evidence: Mapping[str, Any],
+    *,
+    key: str = "",
+    config: str = "",
+) -> RemediationContext:
+    """What the remediation of a finding about the certificate file ``certificate`` is
+    filled with (its commands name the file, its key, the names and the nginx config)."""
+    return RemediationContext(
+        host=names[0],
+        port=0,
+        sni=names[0],
+        address=certificate,
+        layer_port=0,
+        role=Role.FILE.value,
+        evidence=evidence,
+        extra_ca_files=options.extra_ca,
+        check_options=check_words(options),
+        key_file=key,
+        names=tuple(names),
+        config=config,
+    )
+
+
 def _with_remediation(
     findings: Sequence[Finding], request: PreflightRequest, names: Sequence[str]
 ) -> list[Finding]:
-    words = check_words(request.options)
     out = []
     for finding in findings:
-        ctx = RemediationContext(
-            host=names[0],
-            port=0,
-            sni=names[0],
-            address=request.certificate,
-            layer_port=0,
-            role=Role.FILE.value,
-            evidence=finding.evidence,
-            extra_ca_files=request.options.extra_ca,
-            check_options=words,
-            key_file=request.key or "",
-            names=tuple(names),
+        ctx = file_context(
+            request.certificate,
+            names,
+            request.options,
+            finding.evidence,
+            key=request.key or "",
             config=request.config,
         )
         out.append(dataclasses.replace(finding, remediation=remediation_for(finding.code, ctx)))
@@ -321,4 +343,12 @@ def write_fixed(result: Preflight, path: Path) -> Repair:
     return write_chain(chain, path)
 
 
-__all__ = ["Preflight", "file_report", "invalid_input", "preflight", "read_bytes", "write_fixed"]
+__all__ = [
+    "Preflight",
+    "file_context",
+    "file_report",
+    "invalid_input",
+    "preflight",
+    "read_bytes",
+    "write_fixed",
+]
