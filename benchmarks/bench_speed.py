@@ -166,9 +166,14 @@ def _sslyze() -> list[str] | None:
     return [found] if os.access(found, os.X_OK) else None
 
 
+#: The children run as a user's shell runs them: bytecode cached (this machine's
+#: PYTHONDONTWRITEBYTECODE would make every run compile layerscope from source again).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _timed(argv: list[str], check: bool = True) -> float:
     t0 = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, check=False)
+    done = subprocess.run(argv, capture_output=True, check=False, env=ENV)
     took = time.perf_counter() - t0
     if check and done.returncode not in (0,):
         raise SystemExit(f"{argv[:4]} exited {done.returncode}: {done.stderr[-400:]!r}")
@@ -178,7 +183,11 @@ def _timed(argv: list[str], check: bool = True) -> float:
 def _imports(argv: list[str]) -> list[str]:
     """Top-level packages the command imported that the JSON path must not (rich, textual)."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", *argv], capture_output=True, text=True, check=False
+        [sys.executable, "-X", "importtime", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=ENV,
     )
     names = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()}
     return sorted(names & {"rich", "textual"})
@@ -231,7 +240,7 @@ def _measure(runs: int, served_by: str, port: int, dns_port: int, roots: Path) -
     commands["layerscope --help"] = [*py, "-m", "layerscope", "--help"]
     commands["layerscope check --help"] = [*py, "-m", "layerscope", "check", "--help"]
     for argv in commands.values():
-        _timed(argv, check=False)  # warm-up: page cache, bytecode
+        _timed(argv, check=False)  # warm-up: page cache, bytecode written
     times: dict[str, list[float]] = {label: [] for label in commands}
     for _ in range(runs):
         for label, argv in commands.items():

@@ -25,7 +25,26 @@ def test_check_path_does_not_import_textual_or_httpx() -> None:
     code = (
         "import sys\n"
         "import layerscope.commands.main, layerscope.engine.run, layerscope.present.text\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'httpx'))\n"
+        "bad = sorted(m for m, v in sys.modules.items()\n"
+        "             if v is not None and m.split('.')[0] in ('textual', 'httpx'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert out == ""
+
+
+def test_the_json_path_never_imports_rich_or_textual() -> None:
+    """`check --json` with its page fetch (httpx) and its analysis loads neither Rich nor
+    Textual: httpx's command-line client, which imports Rich, stays unloaded."""
+    code = (
+        "import sys\n"
+        "import layerscope.commands.main, layerscope.engine.run, layerscope.engine.chains\n"
+        "import layerscope.engine.diagnosis, layerscope.present.json, layerscope.net.page\n"
+        "import layerscope.net.aia, layerscope.net.ocsp\n"
+        "bad = sorted(m for m, v in sys.modules.items()\n"
+        "             if v is not None and m.split('.')[0] in ('rich', 'textual', 'click'))\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run(

@@ -15,7 +15,6 @@ options, so a monitoring system never mistakes a typo for a critical certificate
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -40,7 +39,6 @@ from layerscope.commands.fix_chain import add_fix_chain_parser, cmd_fix_chain
 from layerscope.commands.preflight import add_preflight_parser, cmd_preflight
 from layerscope.commands.values import parse_site
 from layerscope.model.names import is_ip
-from layerscope.present.sanitize import safe_text
 
 __all__ = [
     "COMMANDS",
@@ -169,6 +167,10 @@ def looks_like_host(word: str) -> bool:
 
 def _not_a_command(word: str) -> str:
     """The one line for ``layerscope WORD`` when WORD is neither a command nor a host."""
+    import difflib
+
+    from layerscope.present.sanitize import safe_text
+
     lowered = word.lower()
     guess = [c for c in COMMANDS if c.startswith(lowered)] or difflib.get_close_matches(
         lowered, COMMANDS, n=1, cutoff=0.6

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
+import importlib
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from layerscope.engine.chains import analyse_chains, check_revocation, host_lookup, with_chain
-from layerscope.engine.diagnosis import diagnose_site
 from layerscope.engine.targets import DiscoverFn, Target, find_layers
 from layerscope.engine.typed import primary, with_types
 from layerscope.model import (
@@ -37,6 +38,25 @@ Clock = Callable[[], dt.datetime]
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+#: The steps after the probes: path building and the rules, findings and remediation. They
+#: are imported on a thread while the first packets are on the wire (DNS, handshakes),
+#: which is mostly waiting; by the time the probes end they are ready. Everything the
+#: probes need is imported before the thread starts, so the two never import one module.
+_LATER = ("layerscope.engine.chains", "layerscope.engine.diagnosis")
+
+
+@functools.cache
+def _warm() -> None:
+    def load() -> None:
+        for name in _LATER:
+            try:
+                importlib.import_module(name)
+            except Exception:
+                return
+
+    threading.Thread(target=load, name="layerscope-imports", daemon=True).start()
 
 
 class Observer(Protocol):
@@ -83,6 +103,7 @@ async def inspect(
 ) -> Report:
     """Inspect one site layer by layer. Never raises for network trouble or bad input:
     problems are in the report (``Report.error`` for site-wide ones)."""
+    _warm()
     started = clock()
     t0 = time.perf_counter()
     try:
@@ -114,6 +135,9 @@ async def inspect(
         probe_fn=probe_fn,
         observer=observer,
     )
+    from layerscope.engine.chains import analyse_chains, check_revocation, host_lookup
+    from layerscope.engine.diagnosis import diagnose_site
+
     aia_errors: list[tuple[str, str]] = []
     lookup = host_lookup(options, discover_fn)
     layers = await analyse_chains(
@@ -187,6 +211,8 @@ async def _probe_layers(
             layer = Layer(target.role, address, port, target.source, first, without, http=page)
             layer = with_types(layer, typed)
         if observer is not None:
+            from layerscope.engine.chains import with_chain
+
             observer.layer_probed(host, with_chain(layer, ascii_host, at, stores, ()))
         return layer
 
