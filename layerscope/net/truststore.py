@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from layerscope.model import CertFacts
 from layerscope.model.options import CheckOptions
-from layerscope.x509.certs import CertificateError, load_pem_bundle
-from layerscope.x509.stores import Stores, TrustStore, TrustStoreError
+from layerscope.x509.certs import CertificateError, load_pem_bundle, pem_roots
+from layerscope.x509.stores import LazyRoots, Stores, TrustStore, TrustStoreError
 
 
 def _bundle_path(spec: str) -> str:
@@ -27,30 +27,49 @@ def _bundle_path(spec: str) -> str:
     return spec
 
 
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(64 * 1024 * 1024)
+    except OSError as exc:
+        raise TrustStoreError(f"cannot read trust store {path}: {exc.strerror or exc}") from exc
+
+
 @functools.lru_cache(maxsize=32)
 def _load_file(path: str, mtime: float) -> tuple[CertFacts, ...]:
     del mtime  # part of the cache key only: a rewritten file is read again
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(64 * 1024 * 1024)
-    except OSError as exc:
-        raise TrustStoreError(f"cannot read trust store {path}: {exc.strerror or exc}") from exc
+        return tuple(load_pem_bundle(_read(path)))
+    except CertificateError as exc:
+        raise TrustStoreError(f"{path} holds no PEM certificates") from exc
+
+
+@functools.lru_cache(maxsize=32)
+def _load_roots(path: str, mtime: float) -> tuple[tuple[bytes, str], ...]:
+    """A bundle's roots as DER and subject: their facts are computed when used."""
+    del mtime
     try:
-        return tuple(load_pem_bundle(data))
+        return tuple(pem_roots(_read(path)))
     except CertificateError as exc:
         raise TrustStoreError(f"{path} holds no PEM certificates") from exc
 
 
 def load_store(spec: str, extra: Sequence[str] = ()) -> TrustStore:
     """Load ``certifi``, ``system`` or a PEM file, plus extra CA files."""
-    roots: list[CertFacts] = []
+    roots: list[tuple[bytes, str]] = []
     for item in (_bundle_path(spec), *extra):
         try:
             mtime = os.stat(item).st_mtime
         except OSError as exc:
             raise TrustStoreError(f"cannot read {item}: {exc.strerror or exc}") from exc
-        roots.extend(_load_file(item, mtime))
-    return TrustStore(spec, tuple(roots))
+        roots.extend(_load_roots(item, mtime))
+    return TrustStore(spec, _lazy(tuple(roots)))
+
+
+@functools.lru_cache(maxsize=8)
+def _lazy(entries: tuple[tuple[bytes, str], ...]) -> LazyRoots:
+    # one set of computed facts per bundle and process (watch rounds, many sites)
+    return LazyRoots(entries)
 
 
 def load_extra(files: Sequence[str]) -> tuple[CertFacts, ...]:

@@ -362,6 +362,20 @@ def utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+def pem_roots(data: bytes) -> list[tuple[bytes, str]]:
+    """(DER, subject as in :attr:`CertFacts.subject`) of every certificate of a PEM bundle,
+    without their facts (a trust store's roots: :class:`~layerscope.x509.stores.LazyRoots`
+    computes each one's when it is used). Raises CertificateError when there is none."""
+    try:
+        with warnings.catch_warnings():
+            # real bundles hold old roots cryptography warns about (e.g. a zero serial)
+            warnings.simplefilter("ignore")
+            certs = x509.load_pem_x509_certificates(data)
+    except _PARSE_ERRORS as exc:
+        raise CertificateError(f"no PEM certificates could be read: {parse_reason(exc)}") from exc
+    return [(c.public_bytes(serialization.Encoding.DER), _name(c.subject)) for c in certs]
+
+
 def load_pem_bundle(data: bytes) -> list[CertFacts]:
     """Every certificate of a PEM bundle (raises CertificateError when there is none)."""
     try:
@@ -384,6 +398,7 @@ __all__ = [
     "load",
     "load_pem_bundle",
     "parse_reason",
+    "pem_roots",
     "utc",
     "weak_hash",
     "weak_key",

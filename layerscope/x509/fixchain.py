@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from layerscope.model import CertFacts, ChainAnalysis, PathStatus
 from layerscope.x509.certs import is_self_signed, load
 from layerscope.x509.paths import analyse_chain
-from layerscope.x509.stores import TrustStore
+from layerscope.x509.stores import TrustStore, anchor_ders
 from layerscope.x509.verify import verify
 
 
@@ -124,7 +124,7 @@ def build_fullchain(
     # the anchor (last on an anchored path) stays out: clients have it, sending it wastes
     # bytes and can break cross-signed paths
     chain = analysis.path[:-1] if len(analysis.path) > 1 else analysis.path
-    reason = verify(chain[0], chain[1:], (*store.roots, *extra), host, at).error
+    reason = verify(chain[0], chain[1:], anchor_ders(store, extra), host, at).error
     if reason:
         problem = _validity_problem(leaf, at)
         prefix = f"{problem}: " if problem else ""

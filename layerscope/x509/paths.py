@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from layerscope.model import CertFacts, ChainAnalysis, PathStatus
 from layerscope.x509.certs import is_self_signed, issued_by
-from layerscope.x509.stores import TrustStore
+from layerscope.x509.stores import TrustStore, anchor_ders
 from layerscope.x509.verify import Verdict, verify
 
 MAX_PATH = 16  # longer paths are not followed (clients stop well before)
@@ -224,13 +224,13 @@ def analyse_chain(
         for c, i, src in zip(walk.path, walk.served_idx, walk.sources, strict=True)
         if i is None and src != "trust store"
     )
-    anchors = (*store.roots, *extra)
+    anchors = anchor_ders(store, extra)
     verdict = verify(served[0], served[1:], anchors, host, at)
     completed = verdict
     if not verdict.ok and missing and walk.status in (PathStatus.TRUSTED, PathStatus.PRIVATE):
         completed = verify(served[0], (*served[1:], *(c for c, _ in missing)), anchors, host, at)
     anchor = _anchor_of(walk.path, store, extra)
-    extra_keys = {c.sha256 for c in extra} - {r.sha256 for r in store.roots}
+    extra_keys = {c.sha256 for c in extra} - store.sha256s
     private = bool(verdict.chain) and verdict.chain[-1] in extra_keys
     alt_status = None
     if alt_store is not None:

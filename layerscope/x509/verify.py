@@ -50,9 +50,9 @@ def _subject(host: str) -> x509.DNSName | x509.IPAddress:
 
 
 @functools.lru_cache(maxsize=16)
-def _store(anchors: tuple[CertFacts, ...]) -> Store:
+def _store(anchors: tuple[bytes, ...]) -> Store:
     """One cryptography Store per set of anchors (hundreds of roots: built once per run)."""
-    return Store([load(a.der) for a in anchors])
+    return Store([load(der) for der in anchors])
 
 
 def _message(exc: Exception) -> str:
@@ -63,12 +63,13 @@ def _message(exc: Exception) -> str:
 def verify(
     leaf: CertFacts,
     intermediates: Sequence[CertFacts],
-    anchors: Sequence[CertFacts],
+    anchors: Sequence[bytes],
     host: str,
     at: dt.datetime,
 ) -> Verdict:
-    """Verify ``leaf`` with ``intermediates`` (an unordered pool) against ``anchors`` for
-    ``host`` at ``at`` (judged to the second). Never raises: a refusal is a value."""
+    """Verify ``leaf`` with ``intermediates`` (an unordered pool) against ``anchors`` (the
+    trusted roots' DER) for ``host`` at ``at`` (judged to the second). Never raises: a
+    refusal is a value."""
     return _verify(leaf, tuple(intermediates), tuple(anchors), host, whole_second(at))
 
 
@@ -76,7 +77,7 @@ def verify(
 def _verify(
     leaf: CertFacts,
     intermediates: tuple[CertFacts, ...],
-    anchors: tuple[CertFacts, ...],
+    anchors: tuple[bytes, ...],
     host: str,
     at: dt.datetime,
 ) -> Verdict:

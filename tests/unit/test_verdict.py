@@ -47,7 +47,7 @@ def test_a_certificate_is_valid_through_the_last_second_of_not_after(ca: Pki) ->
 def test_the_verifier_judges_to_the_second_too(ca: Pki) -> None:
     """The shared verifier drops the fraction of a second, as X.509 times do."""
     leaf, not_after = _expiring_exactly(ca)
-    anchors = (cf(ca.root),)
+    anchors = (cf(ca.root).der,)
     half = not_after + dt.timedelta(milliseconds=500)
     assert verify(cf(leaf), (cf(ca.inter),), anchors, HOST, half).ok
     assert not verify(cf(leaf), (cf(ca.inter),), anchors, HOST, half + dt.timedelta(seconds=1)).ok
