@@ -723,7 +723,8 @@ def test_watch_modules_load_no_ui_or_http_library() -> None:
     code = (
         "import sys\n"
         "import layerscope.commands.watch, layerscope.diagnose.watch\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'httpx'))\n"
+        "bad = sorted(m for m, v in sys.modules.items()\n"
+        "             if v is not None and m.split('.')[0] in ('textual', 'rich', 'httpx'))\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run(
