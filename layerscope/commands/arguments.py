@@ -13,10 +13,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from layerscope.commands.check import EXIT_UNKNOWN
 from layerscope.commands.options import OPTIONS, RUNNING, Flag, OptionSpec
+
+# typing loads only for type checkers: --help must not pay for it (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The output formats of ``check``: flag and help (the flag sets ``format`` to its name).
 FORMATS: tuple[tuple[str, str], ...] = (

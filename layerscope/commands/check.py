@@ -13,9 +13,11 @@ import os
 import sys
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
 
 from layerscope.commands.config import ConfigError, requests_from_args
+
+# typing loads only for type checkers: --help must not pay for it (#14)
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:  # the engine and the model load when a command runs, not for --help
     from layerscope.model import Report

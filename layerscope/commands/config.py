@@ -11,11 +11,15 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from layerscope.commands.options import BY_CONFIG_NAME, CHECK_KEYS
 from layerscope.commands.values import ConfigError, parse_at, parse_endpoint, parse_site
 from layerscope.model.options import CheckOptions, SiteRequest
+
+# typing loads only for type checkers: --help must not pay for it (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "CHECK_KEYS",

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from layerscope.commands.check import emit, interactive, render, run_requests, run_tui
 from layerscope.commands.config import load_config
+
+# typing loads only for type checkers: --help must not pay for it (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def add_demo_parser(sub: Any) -> argparse.ArgumentParser:

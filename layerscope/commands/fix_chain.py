@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from layerscope.commands.arguments import add_check_options
 from layerscope.commands.check import EXIT_UNKNOWN
 from layerscope.commands.config import ConfigError, requests_from_args
+
+# typing loads only for type checkers: --help must not pay for it (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def add_fix_chain_parser(sub: Any) -> argparse.ArgumentParser:

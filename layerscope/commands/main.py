@@ -18,7 +18,6 @@ import argparse
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import NoReturn
 
 from layerscope import __version__
 from layerscope.commands.arguments import add_check_options
@@ -39,6 +38,11 @@ from layerscope.commands.fix_chain import add_fix_chain_parser, cmd_fix_chain
 from layerscope.commands.preflight import add_preflight_parser, cmd_preflight
 from layerscope.commands.values import parse_site
 from layerscope.model.names import is_ip
+
+# typing loads only for type checkers: --help must not pay for it (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 __all__ = [
     "COMMANDS",

@@ -20,14 +20,18 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from layerscope.commands import values as v
 from layerscope.model.options import CheckOptions
 
-#: Reads one value: ``(value, key as written, folder of the config file or None)`` to the
-#: ``CheckOptions`` field's value; raises ConfigError.
-Convert = Callable[[Any, str, Path | None], Any]
+# typing loads only for type checkers: --help must not pay for it (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    #: Reads one value: ``(value, key as written, folder of the config file or None)`` to
+    #: the ``CheckOptions`` field's value; raises ConfigError.
+    Convert = Callable[[Any, str, Path | None], Any]
 
 #: The ``--help`` sections of the check options.
 PROBE, JUDGE, RUNNING = "what to probe", "how to judge", "running"

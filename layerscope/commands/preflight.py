@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from layerscope.commands.arguments import add_flag
 from layerscope.commands.check import EXIT_UNKNOWN, emit, render
@@ -22,7 +21,12 @@ from layerscope.commands.options import OPTION, OPTIONS
 from layerscope.model.defaults import DEFAULT_CONF
 from layerscope.model.options import CheckOptions, SiteRequest
 
+# typing loads only for type checkers: --help must not pay for it (#14)
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from layerscope.model.files import PreflightRequest
 
 #: The check options preflight honours, each declared once in :data:`OPTION`.

@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
 
 from layerscope.model.names import HostNameError, is_ip, to_ascii
 from layerscope.model.options import Endpoint
+
+# typing loads only for type checkers: --help must not pay for it (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class ConfigError(ValueError):

@@ -12,10 +12,14 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from typing import Any
 
 from layerscope.commands.arguments import add_flag
 from layerscope.commands.options import OPTION
+
+# typing loads only for type checkers: --help must not pay for it (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "add_watch_parser",

@@ -8,9 +8,14 @@ timed out is a :class:`ProbeResult` with an :class:`ProbeError`, never an except
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+# typing loads only for type checkers: --help must not pay for it (#14)
+TYPE_CHECKING = False
+
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from layerscope.model.cert import CertFacts, ChainAnalysis, PathStatus, UnparsedCert
     from layerscope.model.kinds import SCHEMA_VERSION, CertType, ErrorKind, Role, Severity
     from layerscope.model.layer import (
