@@ -40,17 +40,19 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-#: The steps after the probes: path building and the rules, findings and remediation. They
-#: are imported on a thread while the first packets are on the wire (DNS, handshakes),
-#: which is mostly waiting; by the time the probes end they are ready. Everything the
-#: probes need is imported before the thread starts, so the two never import one module.
+#: What is needed after the first packets: the page fetch (httpx), then path building and
+#: the rules, findings and remediation. They are imported on a thread while DNS and the
+#: handshakes are on the wire, which is mostly waiting. Everything the probes need is
+#: imported before the thread starts; the page fetch takes its module off the event loop
+#: (:func:`_page`), so a slow import never holds the handshakes back.
+_PAGE = "layerscope.net.page"
 _LATER = ("layerscope.engine.chains", "layerscope.engine.diagnosis")
 
 
 @functools.cache
-def _warm() -> None:
+def _warm(page: bool) -> None:
     def load() -> None:
-        for name in _LATER:
+        for name in ((_PAGE,) if page else ()) + _LATER:
             try:
                 importlib.import_module(name)
             except Exception:
@@ -103,7 +105,7 @@ async def inspect(
 ) -> Report:
     """Inspect one site layer by layer. Never raises for network trouble or bad input:
     problems are in the report (``Report.error`` for site-wide ones)."""
-    _warm()
+    _warm(options.http)
     started = clock()
     t0 = time.perf_counter()
     try:
@@ -222,7 +224,9 @@ async def _probe_layers(
 async def _page(target: Target, host: str, options: CheckOptions) -> HttpResult | None:
     if not options.http:
         return None
-    from layerscope.net.page import fetch_page  # httpx only when a page is fetched
+    # httpx only when a page is fetched, imported off the event loop (see _warm)
+    await asyncio.to_thread(importlib.import_module, _PAGE)
+    from layerscope.net.page import fetch_page  # loaded now: a lookup
 
     return await fetch_page(
         target.address, target.port, host, path=options.path, timeout=options.timeout
