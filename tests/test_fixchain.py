@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from layerscope.lab import pki
 from layerscope.lab.repository import Repository
 from layerscope.net.aia import AiaFetcher
-from layerscope.x509.certs import load_pem_bundle
+from layerscope.x509.bundles import load_pem_bundle
 from layerscope.x509.fixchain import FullChain, build_fullchain
 from layerscope.x509.stores import TrustStore
 

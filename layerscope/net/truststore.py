@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from layerscope.model import CertFacts
 from layerscope.model.options import CheckOptions
-from layerscope.x509.certs import CertificateError, load_pem_bundle, pem_roots
+from layerscope.x509.bundles import load_pem_bundle, pem_roots
+from layerscope.x509.certs import CertificateError
 from layerscope.x509.stores import LazyRoots, Stores, TrustStore, TrustStoreError
 
 

@@ -34,7 +34,7 @@ class CertificateError(ValueError):
 
 
 # what cryptography raises for a certificate OpenSSL accepts but it refuses
-_PARSE_ERRORS = (
+PARSE_ERRORS = (
     ValueError,
     TypeError,
     x509.InvalidVersion,
@@ -107,12 +107,13 @@ def load(der: bytes) -> x509.Certificate:
     """
     try:
         return _load(der)
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         reason = parse_reason(exc)
         raise CertificateError(f"not a readable X.509 certificate: {reason}", reason) from exc
 
 
-def _name(value: x509.Name) -> str:
+def name_text(value: x509.Name) -> str:
+    """A name as :attr:`CertFacts.subject` and ``issuer`` show it (RFC 4514)."""
     try:
         return value.rfc4514_string()
     except ValueError:
@@ -200,7 +201,7 @@ def _extension_error(cert: asn1.Certificate, ext: asn1.Extension) -> str | None:
     """Why cryptography refuses ``ext`` (tried alone in a copy of ``cert``), or None."""
     try:
         _load(cert.with_extensions([ext]).to_der()).extensions  # noqa: B018 - parse it
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         return parse_reason(exc)
     return None
 
@@ -245,7 +246,7 @@ def _without_bad_extensions(
     try:
         copy = _load(parts.with_extensions(keep).to_der())
         copy.extensions  # noqa: B018 - parse now, not later in some renderer
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         reason = parse_reason(exc)
         raise CertificateError(f"the extensions cannot be read: {reason}", reason) from exc
     return copy, tuple(bad)
@@ -267,11 +268,11 @@ def facts(der: bytes) -> CertFacts:
         malformed: tuple[tuple[str, str, str], ...] = ()
         try:
             cert.extensions  # noqa: B018 - eagerly: lazily a failure would look like "absent"
-        except _PARSE_ERRORS as exc:
+        except PARSE_ERRORS as exc:
             cert, malformed = _without_bad_extensions(der, exc)
         try:
             return _facts(der, cert, malformed)
-        except _PARSE_ERRORS as exc:
+        except PARSE_ERRORS as exc:
             reason = parse_reason(exc)
             raise CertificateError(f"not a readable X.509 certificate: {reason}", reason) from exc
 
@@ -288,8 +289,8 @@ def _facts(
         aia_issuers, ocsp_urls = _aia(cert)
         return CertFacts(
             der=der,
-            subject=_name(subject),
-            issuer=_name(issuer),
+            subject=name_text(subject),
+            issuer=name_text(issuer),
             common_name=_common_name(subject),
             sans=_sans(cert),
             serial=format(cert.serial_number, "X"),
@@ -362,43 +363,17 @@ def utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def pem_roots(data: bytes) -> list[tuple[bytes, str]]:
-    """(DER, subject as in :attr:`CertFacts.subject`) of every certificate of a PEM bundle,
-    without their facts (a trust store's roots: :class:`~layerscope.x509.stores.LazyRoots`
-    computes each one's when it is used). Raises CertificateError when there is none."""
-    try:
-        with warnings.catch_warnings():
-            # real bundles hold old roots cryptography warns about (e.g. a zero serial)
-            warnings.simplefilter("ignore")
-            certs = x509.load_pem_x509_certificates(data)
-    except _PARSE_ERRORS as exc:
-        raise CertificateError(f"no PEM certificates could be read: {parse_reason(exc)}") from exc
-    return [(c.public_bytes(serialization.Encoding.DER), _name(c.subject)) for c in certs]
-
-
-def load_pem_bundle(data: bytes) -> list[CertFacts]:
-    """Every certificate of a PEM bundle (raises CertificateError when there is none)."""
-    try:
-        with warnings.catch_warnings():
-            # real bundles hold old roots cryptography warns about (e.g. a zero serial)
-            warnings.simplefilter("ignore")
-            certs = x509.load_pem_x509_certificates(data)
-    except _PARSE_ERRORS as exc:
-        raise CertificateError(f"no PEM certificates could be read: {parse_reason(exc)}") from exc
-    return [facts(c.public_bytes(serialization.Encoding.DER)) for c in certs]
-
-
 __all__ = [
     "MAX_EXTENSIONS",
+    "PARSE_ERRORS",
     "CertificateError",
     "extension_name",
     "facts",
     "is_self_signed",
     "issued_by",
     "load",
-    "load_pem_bundle",
+    "name_text",
     "parse_reason",
-    "pem_roots",
     "utc",
     "weak_hash",
     "weak_key",
