@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from layerscope.commands.check import EXIT_UNKNOWN
 from layerscope.commands.options import OPTIONS, RUNNING, Flag, OptionSpec
+from layerscope.commands.values import path_arg
 
 # typing loads only for type checkers: --help must not pay for it (#14)
 TYPE_CHECKING = False
@@ -123,7 +123,7 @@ def add_check_options(
     running = groups.get(RUNNING) or parser.add_argument_group(RUNNING)
     if config:
         running.add_argument(
-            "--config", metavar="FILE", type=Path, default=argparse.SUPPRESS, help=CONFIG_HELP
+            "--config", metavar="FILE", type=path_arg, default=argparse.SUPPRESS, help=CONFIG_HELP
         )
     helps = {name: text for name, text in FORMATS}
     if formats is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from layerscope.commands.options import BY_CONFIG_NAME, CHECK_KEYS
 from layerscope.commands.values import ConfigError, parse_at, parse_endpoint, parse_site
@@ -19,6 +18,7 @@ from layerscope.model.options import CheckOptions, SiteRequest
 # typing loads only for type checkers: --help must not pay for it (#14)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 __all__ = [
@@ -67,6 +67,8 @@ def site_request(host: str, options: CheckOptions, *given: Mapping[str, Any]) ->
 
 def default_config_paths() -> list[Path]:
     """Where a config file is looked for when none is given."""
+    from pathlib import Path
+
     home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     return [Path("layerscope.toml"), home / "layerscope" / "config.toml"]
 

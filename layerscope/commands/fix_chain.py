@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from layerscope.commands.arguments import add_check_options
 from layerscope.commands.check import EXIT_UNKNOWN
 from layerscope.commands.config import ConfigError, requests_from_args
+from layerscope.commands.values import path_arg
 
 # typing loads only for type checkers: --help must not pay for it (#14)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 
@@ -38,7 +39,7 @@ def add_fix_chain_parser(sub: Any) -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
-        type=Path,
+        type=path_arg,
         required=True,
         help="where to write fullchain.pem (an existing file only with --force)",
     )

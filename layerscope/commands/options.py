@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from layerscope.commands import values as v
 from layerscope.model.options import CheckOptions
@@ -27,6 +26,7 @@ from layerscope.model.options import CheckOptions
 # typing loads only for type checkers: --help must not pay for it (#14)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
     #: Reads one value: ``(value, key as written, folder of the config file or None)`` to

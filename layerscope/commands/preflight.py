@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from layerscope.commands.arguments import add_flag
 from layerscope.commands.check import EXIT_UNKNOWN, emit, render
 from layerscope.commands.config import CHECK_KEYS, ConfigError, apply, site_request
 from layerscope.commands.options import OPTION, OPTIONS
+from layerscope.commands.values import path_arg
 from layerscope.model.defaults import DEFAULT_CONF
 from layerscope.model.options import CheckOptions, SiteRequest
 
@@ -25,6 +25,7 @@ from layerscope.model.options import CheckOptions, SiteRequest
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
     from layerscope.model.files import PreflightRequest
@@ -92,7 +93,7 @@ def add_preflight_parser(sub: Any) -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FIXED.pem",
-        type=Path,
+        type=path_arg,
         help="write the file it should be: leaf first, intermediates in order (missing ones "
         "from AIA), no root; only when clients would accept it (an existing file only with "
         "--force)",

@@ -8,9 +8,7 @@ and the config file's folder (relative file names; None for the command line), a
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-from pathlib import Path
 
 from layerscope.model.names import HostNameError, is_ip, to_ascii
 from layerscope.model.options import Endpoint
@@ -18,6 +16,8 @@ from layerscope.model.options import Endpoint
 # typing loads only for type checkers: --help must not pay for it (#14)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import datetime as dt
+    from pathlib import Path
     from typing import Any
 
 
@@ -84,8 +84,17 @@ def parse_site(value: str) -> Endpoint:
     return parse_endpoint(value, "host")
 
 
+def path_arg(text: str) -> Path:
+    """``type=`` of the options that take a file (pathlib loads when one is given)."""
+    from pathlib import Path
+
+    return Path(text)
+
+
 def parse_at(value: str) -> dt.datetime:
     """ISO 8601 date or date-time; naive values are UTC."""
+    import datetime as dt
+
     try:
         parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 
 
@@ -15,6 +14,8 @@ def to_ascii(host: str) -> str:
 
     IP addresses and already-ASCII names pass through, lower-cased, without trailing dot.
     """
+    import ipaddress
+
     name = host.strip().rstrip(".").lower()
     if not name:
         raise HostNameError("empty host name")
@@ -51,6 +52,8 @@ def host_port(address: str, port: int) -> str:
 
 def is_ip(value: str) -> bool:
     """True for an IPv4 or IPv6 literal (brackets allowed)."""
+    import ipaddress
+
     try:
         ipaddress.ip_address(value.strip("[]"))
     except ValueError:
@@ -63,6 +66,8 @@ def name_matches(pattern: str, host: str) -> bool:
     exactly one left-most label; a SAN with a trailing dot, a partial (``f*o``) or nested
     wildcard covers nothing (``*.com`` is matched: the public-suffix rule is reported as
     ``invalid_san``, not here)."""
+    import ipaddress
+
     pattern = pattern.lower()
     host = host.lower().rstrip(".")
     if is_ip(host):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # a type only: --help does not load datetime
+    import datetime as dt
 
 
 @dataclass(frozen=True)
