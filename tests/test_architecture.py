@@ -5,52 +5,47 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from .loaded import loaded_by
+
 
 def test_core_never_imports_textual_or_rich() -> None:
     """Importing the whole engine (and running an inspection's imports) loads no UI library."""
-    code = (
-        "import sys\n"
-        "import layerscope.engine.run, layerscope.explain, layerscope.lab.lab\n"
-        "bad = sorted(m for m, v in sys.modules.items()\n"
-        "             if v is not None and m.split('.')[0] in ('textual', 'rich'))\n"
-        "print(','.join(bad))\n"
+    out = loaded_by(
+        ["layerscope.engine.run", "layerscope.explain", "layerscope.lab.lab"],
+        (
+            "textual",
+            "rich",
+        ),
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout.strip()
     assert out == ""
 
 
 def test_check_path_does_not_import_textual_or_httpx() -> None:
     """`layerscope check` stays quick to start: no Textual, no httpx on that path."""
-    code = (
-        "import sys\n"
-        "import layerscope.commands.main, layerscope.engine.run, layerscope.present.text\n"
-        "bad = sorted(m for m, v in sys.modules.items()\n"
-        "             if v is not None and m.split('.')[0] in ('textual', 'httpx'))\n"
-        "print(','.join(bad))\n"
+    out = loaded_by(
+        ["layerscope.commands.main", "layerscope.engine.run", "layerscope.present.text"],
+        (
+            "textual",
+            "httpx",
+        ),
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout.strip()
     assert out == ""
 
 
 def test_the_json_path_never_imports_rich_or_textual() -> None:
     """`check --json` with its page fetch (httpx) and its analysis loads neither Rich nor
     Textual: httpx's command-line client, which imports Rich, stays unloaded."""
-    code = (
-        "import sys\n"
-        "import layerscope.commands.main, layerscope.engine.run, layerscope.engine.chains\n"
-        "import layerscope.engine.diagnosis, layerscope.present.json, layerscope.net.page\n"
-        "import layerscope.net.aia, layerscope.net.ocsp\n"
-        "bad = sorted(m for m, v in sys.modules.items()\n"
-        "             if v is not None and m.split('.')[0] in ('rich', 'textual', 'click'))\n"
-        "print(','.join(bad))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout.strip()
+    modules = [
+        "layerscope.commands.main",
+        "layerscope.engine.run",
+        "layerscope.engine.chains",
+        "layerscope.engine.diagnosis",
+        "layerscope.present.json",
+        "layerscope.net.page",
+        "layerscope.net.aia",
+        "layerscope.net.ocsp",
+    ]
+    out = loaded_by(modules, ("rich", "textual", "click"))
     assert out == ""
 
 

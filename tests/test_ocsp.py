@@ -7,8 +7,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -29,6 +27,8 @@ from layerscope.net.ocsp import OcspChecker, query_responder
 from layerscope.net.probe import probe
 from layerscope.x509.certs import facts
 from layerscope.x509.ocsp import judge_staple
+
+from .loaded import loaded_by
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 SITE = "ocsp.lab.test"
@@ -573,14 +573,12 @@ async def test_checker_caches_errors(cas: Cas) -> None:
 
 def test_revocation_modules_load_no_httpx_or_ui() -> None:
     """Importing the revocation code loads neither httpx (only when asking) nor a UI library."""
-    code = (
-        "import sys\n"
-        "import layerscope.net.ocsp, layerscope.lab.ocsp, layerscope.lab.stapling\n"
-        "bad = sorted(m for m, v in sys.modules.items()\n"
-        "             if v is not None and m.split('.')[0] in ('httpx', 'textual', 'rich'))\n"
-        "print(','.join(bad))\n"
+    out = loaded_by(
+        ["layerscope.net.ocsp", "layerscope.lab.ocsp", "layerscope.lab.stapling"],
+        (
+            "httpx",
+            "textual",
+            "rich",
+        ),
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout.strip()
     assert out == ""

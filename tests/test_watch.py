@@ -54,6 +54,7 @@ from layerscope.net.probe import probe
 from layerscope.present.labels import leaf_labels
 from layerscope.present.watch_lines import change_line, format_duration, status_line
 
+from .loaded import loaded_by
 from .unit.helpers import HOST, NOW, Pki, failed_layer, layer, make_pki
 
 # --- unit: diagnose/watch.py -----------------------------------------------------------------
@@ -720,14 +721,12 @@ def test_ctrl_c_prints_the_timeline_and_exits_130(lab: Lab) -> None:
 def test_watch_modules_load_no_ui_or_http_library() -> None:
     """commands/main.py builds the watch parser on every run: importing the watch modules loads
     neither Textual, Rich nor httpx."""
-    code = (
-        "import sys\n"
-        "import layerscope.commands.watch, layerscope.diagnose.watch\n"
-        "bad = sorted(m for m, v in sys.modules.items()\n"
-        "             if v is not None and m.split('.')[0] in ('textual', 'rich', 'httpx'))\n"
-        "print(','.join(bad))\n"
+    out = loaded_by(
+        ["layerscope.commands.watch", "layerscope.diagnose.watch"],
+        (
+            "textual",
+            "rich",
+            "httpx",
+        ),
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout.strip()
     assert out == ""
