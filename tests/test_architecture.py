@@ -20,14 +20,19 @@ def test_core_never_imports_textual_or_rich() -> None:
     assert out == ""
 
 
-def test_check_path_does_not_import_textual_or_httpx() -> None:
-    """`layerscope check` stays quick to start: no Textual, no httpx on that path."""
+def test_check_path_does_not_import_textual_httpx_or_dnspython() -> None:
+    """`layerscope check` stays quick to start: no Textual, no httpx on that path, and no
+    dnspython until a lookup needs it (a resolver given by address is asked with the
+    standard library)."""
     out = loaded_by(
-        ["layerscope.commands.main", "layerscope.engine.run", "layerscope.present.text"],
-        (
-            "textual",
-            "httpx",
-        ),
+        [
+            "layerscope.commands.main",
+            "layerscope.engine.run",
+            "layerscope.engine.chains",
+            "layerscope.engine.diagnosis",
+            "layerscope.present.text",
+        ],
+        ("textual", "httpx", "dns"),
     )
     assert out == ""
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerscope.model.cert import CertFacts
-from layerscope.model.deploy import Against
-from layerscope.model.files import FilesRead
 from layerscope.model.kinds import CertType, Role, Severity
 from layerscope.model.layer import Discovery, Layer, ProbeError
-from layerscope.model.nginx import NginxCheck
+
+if TYPE_CHECKING:
+    # preflight's values: a check never loads them (#14)
+    from layerscope.model.deploy import Against
+    from layerscope.model.files import FilesRead
+    from layerscope.model.nginx import NginxCheck
 
 
 @dataclass(frozen=True)

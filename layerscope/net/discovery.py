@@ -14,24 +14,12 @@ import asyncio
 import ipaddress
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-import dns.asyncresolver
-import dns.edns
-import dns.exception
-import dns.message
-import dns.name
-import dns.rdatatype
-import dns.rdtypes.ANY.CNAME
-import dns.rdtypes.IN.A
-import dns.rdtypes.IN.AAAA
-import dns.resolver
-import dns.rrset
 
 from layerscope.model import Discovery, ErrorKind, ProbeError
-from layerscope.model.names import bracketed
+from layerscope.model.names import bracketed, is_ip
 from layerscope.model.options import Endpoint
-from layerscope.net.errors import dns_failure, reason, resolver_setup_failure
+from layerscope.net.dnswire import Lookup as _Lookup
+from layerscope.net.dnswire import Unusual, encode_name, udp_lookup
 
 __all__ = ["SYSTEM_RESOLVER", "discover", "ecs_label", "parse_ecs", "resolver_label"]
 
@@ -42,19 +30,6 @@ _DEFAULT_PORT = 53
 
 Subnet = ipaddress.IPv4Network | ipaddress.IPv6Network
 """An EDNS Client Subnet, as a network."""
-
-
-@dataclass(frozen=True)
-class _Lookup:
-    """What one resolver said for one record type (``setup``: it could not be asked)."""
-
-    rdtype: str
-    addresses: tuple[str, ...] = ()
-    cnames: tuple[str, ...] = ()
-    kind: ErrorKind | None = None
-    detail: str = ""
-    elapsed_ms: float = 0.0
-    setup: bool = False
 
 
 def resolver_label(endpoint: Endpoint) -> str:
@@ -140,14 +115,20 @@ async def discover(
     if rdtypes is None:
         message = f"address family must be 4, 6 or 0, not {family}"
         return Discovery(name, resolvers=labels, errors=(*input_errors, _invalid(message)))
+    qname: bytes | None = None
     try:
-        qname = dns.name.from_text(name)
-    except (dns.exception.DNSException, ValueError) as exc:
-        message = f"{name!r} is not a valid DNS name ({reason(exc)})"
-        return Discovery(name, resolvers=labels, errors=(*input_errors, _invalid(message)))
+        qname = encode_name(name)
+    except Unusual:
+        # not a plain name: dnspython says whether it is one at all, and asks for it
+        from layerscope.net.dnspy import check_name
+
+        problem = check_name(name)
+        if problem:
+            message = f"{name!r} is not a valid DNS name ({problem})"
+            return Discovery(name, resolvers=labels, errors=(*input_errors, _invalid(message)))
 
     results = await asyncio.gather(
-        *(_ask(qname, endpoint, rdtypes, timeout, subnet) for _, endpoint, subnet in plan)
+        *(_ask(name, qname, endpoint, rdtypes, timeout, subnet) for _, endpoint, subnet in plan)
     )
 
     chain: tuple[str, ...] = ()
@@ -170,7 +151,8 @@ async def discover(
 
 
 async def _ask(
-    qname: dns.name.Name,
+    name: str,
+    qname: bytes | None,
     endpoint: Endpoint | None,
     rdtypes: tuple[str, ...],
     timeout: float,
@@ -178,102 +160,55 @@ async def _ask(
 ) -> list[_Lookup]:
     """All record types from one resolver; ``endpoint`` None is the system resolver.
 
-    With ``subnet`` every query carries it as the EDNS Client Subnet option.
+    A resolver given by address is asked over UDP with the standard library
+    (:mod:`~layerscope.net.dnswire`) when ``qname`` (the name in wire form) is known;
+    whatever that path cannot settle, and the system resolver, go to dnspython
+    (:mod:`~layerscope.net.dnspy`). With ``subnet`` every query carries it as the EDNS
+    Client Subnet option.
     """
-    try:
-        resolver = _make_resolver(endpoint, timeout)
-        if subnet is not None:
-            option = dns.edns.ECSOption(str(subnet.network_address), subnet.prefixlen)
-            resolver.use_edns(0, options=[option])
-    except (ValueError, dns.exception.DNSException, OSError) as exc:
-        kind, detail = resolver_setup_failure(exc)
-    else:
-        return list(await asyncio.gather(*(_lookup(resolver, qname, t, timeout) for t in rdtypes)))
-    return [_Lookup(t, kind=kind, detail=detail, setup=True) for t in rdtypes]
+    ecs = None if subnet is None else (str(subnet.network_address), subnet.prefixlen)
+    if endpoint is None or qname is None or not is_ip(endpoint.host):
+        from layerscope.net import dnspy
+
+        return await dnspy.ask(name, endpoint, rdtypes, timeout, ecs)
+    return list(
+        await asyncio.gather(*(_fast(name, qname, endpoint, t, timeout, subnet) for t in rdtypes))
+    )
 
 
-def _make_resolver(endpoint: Endpoint | None, timeout: float) -> dns.asyncresolver.Resolver:
-    """A resolver for one endpoint, or the system one; raises on bad configuration."""
-    if endpoint is None:
-        resolver = dns.asyncresolver.Resolver()
-    else:
-        resolver = dns.asyncresolver.Resolver(configure=False)
-        # Only IP addresses are accepted: dnspython raises ValueError for anything else.
-        resolver.nameservers = [endpoint.host]
-        resolver.port = endpoint.port or _DEFAULT_PORT
-    resolver.lifetime = timeout
-    resolver.cache = None
-    return resolver
-
-
-async def _lookup(
-    resolver: dns.asyncresolver.Resolver,
-    qname: dns.name.Name,
-    rdtype: str,
-    timeout: float,
+async def _fast(
+    name: str, qname: bytes, endpoint: Endpoint, rdtype: str, timeout: float, subnet: Subnet | None
 ) -> _Lookup:
-    """One query, with every DNS failure turned into a :class:`_Lookup` error."""
+    """One record type over UDP with the standard library; dnspython for the unusual."""
     started = time.monotonic()
-
-    def failed(kind: ErrorKind, detail: str = "", cnames: tuple[str, ...] = ()) -> _Lookup:
-        elapsed = (time.monotonic() - started) * 1000
-        return _Lookup(rdtype, (), cnames, kind, detail, elapsed)
-
+    wire_ecs = None
+    if subnet is not None:
+        wire_ecs = (
+            1 if subnet.version == 4 else 2,
+            subnet.prefixlen,
+            subnet.network_address.packed,
+        )
+    port = endpoint.port or _DEFAULT_PORT
     try:
-        # Backstop: dnspython honours its lifetime, this makes sure nothing outlives it.
         async with asyncio.timeout(timeout):
-            answer = await resolver.resolve(qname, rdtype, search=False)
-    except Exception as exc:
-        # whatever a broken or hostile server makes dnspython raise, the report goes on
-        kind, detail = dns_failure(exc)
-        return failed(kind, detail, _negative_cnames(exc))
-    addresses = tuple(_addresses(answer.rrset))
-    cnames = tuple(_target(rrset) for rrset in answer.chaining_result.cnames)
-    elapsed = (time.monotonic() - started) * 1000
-    if not addresses:
-        return _Lookup(rdtype, (), cnames, ErrorKind.NO_ANSWER, "", elapsed)
-    return _Lookup(rdtype, addresses, cnames, None, "", elapsed)
+            answer = await udp_lookup(endpoint.host, port, qname, rdtype, timeout, wire_ecs)
+    except TimeoutError:
+        return _Lookup(rdtype, kind=ErrorKind.DNS_TIMEOUT, elapsed_ms=_since(started))
+    except (Unusual, OSError):
+        from layerscope.net import dnspy
+
+        left = max(0.0, timeout - (time.monotonic() - started))
+        ecs = None if subnet is None else (str(subnet.network_address), subnet.prefixlen)
+        return await dnspy.lookup_one(name, endpoint, rdtype, left, ecs)
+    if answer.nxdomain:
+        return _Lookup(rdtype, (), answer.cnames, ErrorKind.NXDOMAIN, "", _since(started))
+    if not answer.addresses:
+        return _Lookup(rdtype, (), answer.cnames, ErrorKind.NO_ANSWER, "", _since(started))
+    return _Lookup(rdtype, answer.addresses, answer.cnames, None, "", _since(started))
 
 
-def _addresses(rrset: dns.rrset.RRset | None) -> list[str]:
-    """Addresses of an A or AAAA RRset, in answer order."""
-    if rrset is None:
-        return []
-    return [
-        rdata.address
-        for rdata in rrset
-        if isinstance(rdata, dns.rdtypes.IN.A.A | dns.rdtypes.IN.AAAA.AAAA)
-    ]
-
-
-def _target(rrset: dns.rrset.RRset) -> str:
-    """Where a CNAME RRset points, without the trailing dot."""
-    for rdata in rrset:
-        if isinstance(rdata, dns.rdtypes.ANY.CNAME.CNAME):
-            return str(rdata.target.to_text(omit_final_dot=True))
-    return str(rrset.name.to_text(omit_final_dot=True))
-
-
-def _negative_cnames(exc: Exception) -> tuple[str, ...]:
-    """The CNAME chain of an NXDOMAIN or NODATA answer, so a dangling chain is reported."""
-    if isinstance(exc, dns.resolver.NXDOMAIN):
-        responses = list(exc.kwargs.get("responses", {}).values())
-        return _cnames(responses[0]) if responses else ()
-    if isinstance(exc, dns.resolver.NoAnswer):
-        response = exc.kwargs.get("response")
-        return _cnames(response) if isinstance(response, dns.message.Message) else ()
-    return ()
-
-
-def _cnames(response: dns.message.Message) -> tuple[str, ...]:
-    """CNAME targets of a negative response, so a dangling chain is still reported."""
-    if not isinstance(response, dns.message.QueryMessage):
-        return ()
-    try:
-        chaining = response.resolve_chaining()
-    except dns.exception.DNSException:
-        return ()
-    return tuple(_target(rrset) for rrset in chaining.cnames)
+def _since(started: float) -> float:
+    return (time.monotonic() - started) * 1000
 
 
 def _invalid(message: str) -> ProbeError:

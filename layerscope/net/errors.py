@@ -7,9 +7,9 @@ that is not TLS. Each is named here once, so a layer says the same thing whichev
 met it. Messages never quote the peer's bytes (a peer chooses them); OpenSSL's and the
 kernel's wording may appear.
 
-httpx is imported inside the functions that need it, which only run after an httpx
-exchange: the probe and discovery (the ``check`` path) import this module and must not load
-httpx.
+httpx and dnspython are imported inside the functions that need them, which only run after
+an exchange with that client: the probe and discovery (the ``check`` path) import this
+module and must not load httpx, nor dnspython unless a lookup needed it (#14).
 """
 
 from __future__ import annotations
@@ -18,13 +18,10 @@ import errno
 import ssl
 from typing import TYPE_CHECKING, Literal
 
-import dns.exception
-import dns.message
-import dns.resolver
-
 from layerscope.model import ErrorKind
 
 if TYPE_CHECKING:
+    import dns.resolver
     import httpx
 
 __all__ = [
@@ -318,6 +315,8 @@ def _no_connection(exc: httpx.ConnectError) -> str:
 
 def resolver_setup_failure(exc: Exception) -> Failure:
     """Why a resolver could not even be set up (dnspython or the system configuration)."""
+    import dns.resolver
+
     if isinstance(exc, dns.resolver.NoResolverConfiguration):
         return ErrorKind.DNS_ERROR, "no nameserver is configured in /etc/resolv.conf"
     if isinstance(exc, ValueError):  # dnspython's answer to a nameserver that is no IP
@@ -327,6 +326,9 @@ def resolver_setup_failure(exc: Exception) -> Failure:
 
 def dns_failure(exc: Exception) -> Failure:
     """A failed DNS query; the detail is "" where the kind says it all."""
+    import dns.exception  # only after a dnspython lookup (see dnspy): loaded by then
+    import dns.resolver
+
     if isinstance(exc, dns.resolver.NXDOMAIN):
         return ErrorKind.NXDOMAIN, ""
     if isinstance(exc, dns.resolver.NoAnswer):
@@ -343,6 +345,9 @@ def dns_failure(exc: Exception) -> Failure:
 
 def _nameserver_failure(exc: dns.resolver.NoNameservers) -> Failure:
     """Why every nameserver failed, from the errors dnspython collected."""
+    import dns.exception
+    import dns.message
+
     found = [error[3] for error in exc.kwargs.get("errors", [])]
     if "SERVFAIL" in found:
         return ErrorKind.SERVFAIL, ""

@@ -12,7 +12,7 @@ import enum
 import json
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerscope.diagnose.rows import row_verdict
 from layerscope.diagnose.verdict import site_verdict
@@ -31,9 +31,10 @@ from layerscope.model import (
     Report,
     cert_type_of,
 )
-from layerscope.model.files import FileRead, FilesRead
-from layerscope.present.deploy import against_json, nginx_json
 from layerscope.present.labels import leaf_labels
+
+if TYPE_CHECKING:
+    from layerscope.model.files import FileRead, FilesRead
 
 __all__ = ["iso_utc", "render_json", "report_to_dict"]
 
@@ -332,9 +333,17 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "cdn": report.cdn,
         "aia_errors": [{"url": url, "message": message} for url, message in report.aia_errors],
         "files": _files(report.files),
-        "against": against_json(report.against),
-        "nginx": nginx_json(report),
+        **_preflight(report),
     }
+
+
+def _preflight(report: Report) -> dict[str, Any]:
+    """``against`` and ``nginx``; their module loads only for a preflight's report."""
+    if report.against is None and report.nginx is None:
+        return {"against": None, "nginx": None}
+    from layerscope.present.deploy import against_json, nginx_json
+
+    return {"against": against_json(report.against), "nginx": nginx_json(report)}
 
 
 def render_json(reports: Sequence[Report], *, generated_at: dt.datetime | None = None) -> str:
