@@ -21,7 +21,8 @@ def test_core_never_imports_textual_or_rich() -> None:
 
 
 def test_check_path_does_not_import_textual_httpx_or_dnspython() -> None:
-    """`layerscope check` stays quick to start: no Textual, no httpx on that path, and no
+    """`layerscope check` stays quick to start: no Textual; no httpx (the page is fetched
+    with h11 over asyncio's TLS; httpx serves only AIA and OCSP downloads), and no
     dnspython until a lookup needs it (a resolver given by address is asked with the
     standard library)."""
     out = loaded_by(
@@ -30,9 +31,10 @@ def test_check_path_does_not_import_textual_httpx_or_dnspython() -> None:
             "layerscope.engine.run",
             "layerscope.engine.chains",
             "layerscope.engine.diagnosis",
+            "layerscope.net.page",
             "layerscope.present.text",
         ],
-        ("textual", "httpx", "dns"),
+        ("textual", "httpx", "httpcore", "anyio", "dns"),
     )
     assert out == ""
 

@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from layerscope.diagnose.cdn import cdn_from_headers
@@ -381,23 +380,10 @@ async def test_request_is_pinned_with_sni_and_host_of_the_site(servers: Servers)
 
 
 def test_host_header_omits_the_default_port_and_brackets_ipv6() -> None:
-    """Host is ``site`` on 443 and ``site:port`` elsewhere; an IPv6 layer URL is bracketed."""
+    """Host is ``site`` on 443 and ``site:port`` elsewhere; an IPv6 site is bracketed."""
     assert http_module._authority("example.com", 443) == "example.com"
     assert http_module._authority("example.com", 8443) == "example.com:8443"
-    assert http_module._pinned_url("2001:db8::1", 443, "/a?b") == "https://[2001:db8::1]:443/a?b"
-    assert http_module._pinned_url("192.0.2.1", 8443, "/") == "https://192.0.2.1:8443/"
-
-
-async def test_a_shared_client_is_used_and_left_open(servers: Servers) -> None:
-    """A caller's client serves the fetch and is not closed by it; its own redirect
-    following is not used (that would leave the pinned address)."""
-    async with httpx.AsyncClient(verify=False, trust_env=False, follow_redirects=True) as client:
-        first = await fetch_page(MAIN, servers.port, SITE, path="/mixed", client=client)
-        away = await fetch_page(MAIN, servers.port, SITE, path="/away", client=client)
-        assert not client.is_closed
-    assert first.status == 200
-    assert away.redirect_refused
-    assert away.status == 302
+    assert http_module._authority("2001:db8::1", 8443) == "[2001:db8::1]:8443"
 
 
 # -- page content ------------------------------------------------------------------------
@@ -602,17 +588,6 @@ async def test_handshake_cut_by_the_deadline_leaves_no_socket_open(servers: Serv
         await fetch_page(TARPIT, servers.port, SITE, timeout=0.3)
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
-
-
-async def test_a_shared_clients_own_timeouts_are_reported(servers: Servers) -> None:
-    """A caller's client with a shorter read timeout: an HTTP timeout naming that limit."""
-    async with httpx.AsyncClient(verify=False, trust_env=False, timeout=0.5) as client:
-        result = await fetch_page(MAIN, servers.port, SITE, path="/silent", client=client)
-        tarpit = await fetch_page(TARPIT, servers.port, SITE, client=client)
-    assert result.error is not None
-    assert result.error.message == "HTTP fetch timed out after 0.5s (no HTTP response headers)"
-    assert tarpit.error is not None
-    assert tarpit.error.kind is ErrorKind.HANDSHAKE_TIMEOUT
 
 
 async def test_dropped_syn_is_a_connect_timeout(full_backlog: int) -> None:

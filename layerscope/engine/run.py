@@ -40,7 +40,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-#: What is needed after the first packets: the page fetch (httpx), then path building and
+#: What is needed after the first packets: the page fetch (h11), then path building and
 #: the rules, findings and remediation. They are imported on a thread while DNS and the
 #: handshakes are on the wire, which is mostly waiting. Everything the probes need is
 #: imported before the thread starts; the page fetch takes its module off the event loop
@@ -224,7 +224,7 @@ async def _probe_layers(
 async def _page(target: Target, host: str, options: CheckOptions) -> HttpResult | None:
     if not options.http:
         return None
-    # httpx only when a page is fetched, imported off the event loop (see _warm)
+    # the page module only when a page is fetched, imported off the event loop (see _warm)
     await asyncio.to_thread(importlib.import_module, _PAGE)
     from layerscope.net.page import fetch_page  # loaded now: a lookup
 

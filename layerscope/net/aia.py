@@ -232,7 +232,14 @@ class AiaFetcher:
             if resp.status_code != 200:
                 raise _Failed(f"AIA {url} returned {resp.status_code}")
             try:
-                return (await read_capped(resp, self.max_bytes, truncate=False)).data
+                return (
+                    await read_capped(
+                        resp.aiter_raw(),
+                        self.max_bytes,
+                        truncate=False,
+                        declared=resp.headers.get("content-length", ""),
+                    )
+                ).data
             except BodyTooLarge:
                 raise _Failed(f"AIA {url} is larger than {_size(self.max_bytes)}") from None
 

@@ -1,23 +1,20 @@
 """One capped read of an HTTP body: never more than a cap in memory, whatever the peer sends.
 
 Every body layerscope downloads comes from an untrusted peer: the page of a layer, an AIA
-``caIssuers`` file, an OCSP answer. :func:`read_capped` reads an httpx streaming response
-up to a cap, either truncating there (the page: its first bytes are still worth scanning)
-or refusing the whole body (a certificate or an OCSP answer cut short is useless). A
-compressed body is decoded within the same cap, so a small gzip bomb cannot expand in one
-chunk. This module does not import httpx at run time: its callers load it when they need it.
+``caIssuers`` file, an OCSP answer. :func:`read_capped` reads a body as it arrives (the
+page's h11 chunks, an httpx streaming response's ``aiter_raw()``) up to a cap, either
+truncating there (the page: its first bytes are still worth scanning) or refusing the
+whole body (a certificate or an OCSP answer cut short is useless). A compressed body is
+decoded within the same cap, so a small gzip bomb cannot expand in one chunk.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
-
-if TYPE_CHECKING:
-    import httpx
+from typing import Any, Final
 
 __all__ = ["IDENTITY", "BodyTooLarge", "CappedBody", "decodable", "read_capped"]
 
@@ -52,18 +49,19 @@ def decodable(encoding: str) -> bool:
 
 
 async def read_capped(
-    response: httpx.Response,
+    chunks: AsyncIterable[bytes],
     cap: int,
     *,
     truncate: bool,
     encoding: str = "",
     progress: Callable[[int], None] | None = None,
+    declared: str = "",
 ) -> CappedBody:
-    """Read the body of a streaming ``response``, at most ``cap`` bytes of it.
+    """Read a body from its ``chunks`` as sent, at most ``cap`` bytes of it.
 
-    ``truncate`` True: a longer body is cut at ``cap`` and marked truncated (a declared
-    Content-Length is not looked at: the first ``cap`` bytes are still read). False: a body
-    longer than ``cap``, or declaring so in Content-Length, raises :class:`BodyTooLarge`
+    ``truncate`` True: a longer body is cut at ``cap`` and marked truncated (the
+    ``declared`` Content-Length is not looked at: the first ``cap`` bytes are still read).
+    False: a body longer than ``cap``, or declaring so, raises :class:`BodyTooLarge`
     before more than ``cap`` bytes are kept.
 
     ``encoding`` is the response's Content-Encoding to undo (gzip, x-gzip or deflate, with
@@ -72,12 +70,10 @@ async def read_capped(
     body where it stops decoding cleanly. ``progress`` is told the size kept so far after
     each network chunk.
     """
-    if not truncate:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise BodyTooLarge
+    if not truncate and declared.strip().isdigit() and int(declared) > cap:
+        raise BodyTooLarge
     body = _Body(encoding if decodable(encoding) else "", cap)
-    async for chunk in response.aiter_raw():
+    async for chunk in chunks:
         more = body.add(chunk)
         if progress is not None:
             progress(body.size)

@@ -1,15 +1,16 @@
 """One place that turns low-level failures into an :class:`ErrorKind` and one sentence.
 
-The TLS probe (pyOpenSSL), the page fetch (httpx over the stdlib ``ssl``), DNS discovery
+The TLS probe (pyOpenSSL), the page fetch (h11 over asyncio's ``ssl``), DNS discovery
 (dnspython) and the downloads a certificate points at (AIA caIssuers, OCSP) meet the same
 situations: a refused port, a reset, a peer that closes, a deadline, an alert, something
 that is not TLS. Each is named here once, so a layer says the same thing whichever client
 met it. Messages never quote the peer's bytes (a peer chooses them); OpenSSL's and the
 kernel's wording may appear.
 
-httpx and dnspython are imported inside the functions that need them, which only run after
-an exchange with that client: the probe and discovery (the ``check`` path) import this
-module and must not load httpx, nor dnspython unless a lookup needed it (#14).
+httpx (the downloads), h11 (the page) and dnspython are imported inside the functions that
+need them, which only run after an exchange with that client: the probe and discovery (the
+``check`` path) import this module and must not load httpx, nor dnspython unless a lookup
+needed it (#14).
 """
 
 from __future__ import annotations
@@ -226,8 +227,11 @@ def _ssl_failure(exc: ssl.SSLError, phase: Phase) -> Failure:
 
 
 def http_failure(exc: BaseException, phase: Phase, *, address: str, port: int) -> Failure:
-    """A failed httpx exchange with ``address:port``, which had got as far as ``phase``."""
-    import httpx  # only ever called after an httpx exchange: already loaded
+    """A failed page exchange with ``address:port`` (asyncio's TLS and h11,
+    :mod:`layerscope.net.http11`), which had got as far as ``phase``."""
+    import h11  # only ever called after a page exchange: already loaded
+
+    from layerscope.net.http11 import PeerClosed
 
     for cause in _causes(exc):
         if isinstance(cause, ssl.SSLError):
@@ -236,17 +240,18 @@ def http_failure(exc: BaseException, phase: Phase, *, address: str, port: int) -
             known = _os_failure(cause, address=address, port=port, phase=phase)
             if known is not None:
                 return known
-    if isinstance(exc, httpx.LocalProtocolError | httpx.InvalidURL | ValueError):
+    if isinstance(exc, h11.LocalProtocolError | ValueError):
         return ErrorKind.INVALID_INPUT, "the request could not be built from the given site"
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if isinstance(exc, PeerClosed):
+        return ErrorKind.PEER_CLOSED, "the server closed the connection before the answer ended"
+    if isinstance(exc, h11.RemoteProtocolError):
         # h11's own wording tells a premature close from bad bytes (which it quotes: the
         # message is looked at, never shown)
-        lowered = str(exc).lower()
-        if "disconnected" in lowered or "peer closed" in lowered:
+        if "closed connection" in str(exc).lower():
             return ErrorKind.PEER_CLOSED, "the server closed the connection before the answer ended"
         return ErrorKind.HTTP_PROTOCOL, "the server's answer is not valid HTTP/1.1"
-    if phase == "tls" or isinstance(exc, httpx.ReadError | httpx.WriteError):
-        # EOF in the handshake or mid-answer (anyio reports it without an OSError)
+    if phase == "tls" or isinstance(exc, ConnectionError | EOFError):
+        # EOF in the handshake or mid-answer (asyncio may report it without an errno)
         return peer_closed(phase)
     return ErrorKind.HTTP_PROTOCOL, f"HTTP fetch failed {_where(phase)} ({type(exc).__name__})"
 

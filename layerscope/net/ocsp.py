@@ -47,7 +47,14 @@ async def _post(client: httpx.AsyncClient, url: str, body: bytes, max_bytes: int
         if response.status_code != 200:
             raise _Failed(f"the OCSP responder {url} answered HTTP {response.status_code}")
         try:
-            return (await read_capped(response, max_bytes, truncate=False)).data
+            return (
+                await read_capped(
+                    response.aiter_raw(),
+                    max_bytes,
+                    truncate=False,
+                    declared=response.headers.get("content-length", ""),
+                )
+            ).data
         except BodyTooLarge:
             too_large = f"the OCSP responder {url} sent more than the {max_bytes} bytes accepted"
             raise _Failed(too_large) from None

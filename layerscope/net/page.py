@@ -1,9 +1,10 @@
 """One HTTPS GET pinned to one layer: SNI and Host are the site, the TCP peer is one IP.
 
-The request goes to ``https://<ip>:<port><path>`` with ``Host: <site>`` and the
-``sni_hostname`` extension, so no DNS is involved and each CDN edge is observed on its
-own. Certificates are not verified here (the TLS analysis judges them); this module
-observes the page: status, headers, redirects, and mixed content.
+The request goes to ``<ip>:<port>`` with SNI and ``Host: <site>``, so no DNS is involved
+and each CDN edge is observed on its own (one connection per request: asyncio's TLS and
+h11, :mod:`layerscope.net.http11`). Certificates are not verified here (the TLS analysis
+judges them); this module observes the page: status, headers, redirects, and mixed
+content.
 
 Everything about the peer is untrusted: the whole fetch has one deadline whatever the
 server drips, the body is capped (compressed bodies too), header values are kept as
@@ -14,22 +15,18 @@ Failures are values (:class:`~layerscope.model.ProbeError`), never exceptions.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import ipaddress
-import ssl
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import cast
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from layerscope.model import ErrorKind, HttpResult, ProbeError
 from layerscope.model.names import bracketed
 from layerscope.net.capped import decodable, read_capped
-from layerscope.net.errors import Failure, Phase, client_limit, http_failure, timed_out
+from layerscope.net.errors import Failure, Phase, http_failure, timed_out
+from layerscope.net.http11 import Exchange, charset_of
 from layerscope.net.page_scan import PageScan, csp_upgrades, scan_page
 
 __all__ = ["REDIRECT_STATUSES", "USER_AGENT", "fetch_page"]
@@ -53,31 +50,14 @@ class _Progress:
     headers: tuple[tuple[str, str], ...] = ()
     redirects: list[tuple[int, str]] = field(default_factory=list)
     body_bytes: int = 0
-    # the TCP stream between connect and the end of the TLS handshake: httpcore closes it
-    # when the handshake fails, but not when a deadline cancels it (it would leak)
-    handshaking: Any = None
 
-    async def trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpcore's ``trace`` extension: note when TCP and TLS are up."""
-        if event == "connection.connect_tcp.started":
-            self.phase = "connect"  # again after a redirect on a new connection
-        elif event == "connection.connect_tcp.complete":
-            self.phase = "tls"
-            self.handshaking = info.get("return_value")
-        elif event == "connection.start_tls.complete":
-            self.phase = "http"
-            self.handshaking = None
+    def at(self, phase: str) -> None:
+        """Note the step the exchange has reached (again "connect" after a redirect)."""
+        self.phase = cast(Phase, phase)
 
     def read(self, size: int) -> None:
         """Note the body bytes kept so far (a deadline reports how far the body got)."""
         self.body_bytes = size
-
-    async def release(self) -> None:
-        """Close a TCP stream left behind by a handshake cut short."""
-        stream, self.handshaking = self.handshaking, None
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                await stream.aclose()
 
 
 @dataclass(frozen=True)
@@ -106,7 +86,6 @@ async def fetch_page(
     timeout: float = 5.0,
     max_body: int = 1 << 20,
     max_redirects: int = 20,
-    client: httpx.AsyncClient | None = None,
 ) -> HttpResult:
     """GET ``path`` from the layer at ``address:port`` as the site ``host`` (SNI and Host).
 
@@ -116,10 +95,8 @@ async def fetch_page(
     At most ``max_body`` bytes of (decoded) body are read. ``timeout`` bounds the whole
     fetch: connect, TLS, headers, body and redirects together.
 
-    ``client`` lets a caller share connections; make it with ``verify=False`` and
-    ``trust_env=False`` (no proxy), and share it within one site only: httpx pools
-    connections by IP and port, not by SNI, so another site on the same IP could be served
-    over this site's connection. When None, a client is made for this call and closed.
+    Each request has its own connection (SNI and certificates are per connection, and a
+    pinned fetch has nothing to share).
 
     Never raises for network, TLS or HTTP trouble: the result carries a
     :class:`ProbeError` instead.
@@ -145,27 +122,17 @@ async def fetch_page(
     problem = _check_input(address, port, host, path)
     if problem:
         return failed(ErrorKind.INVALID_INPUT, problem)
-    own = client is None
-    session = client if client is not None else _new_client(timeout)
     try:
         async with asyncio.timeout(timeout):
-            page = await _fetch(
-                session, address, port, host, path, max_body, max_redirects, progress
-            )
+            page = await _fetch(address, port, host, path, max_body, max_redirects, progress)
     except TimeoutError:
         return failed(*_timed_out(progress, f"{timeout:g}s"))
     except _TooManyRedirects:
         return failed(
             ErrorKind.TOO_MANY_REDIRECTS, f"too many redirects (more than {max_redirects})"
         )
-    except httpx.TimeoutException as exc:
-        return failed(*_timed_out(progress, client_limit(exc)))
-    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+    except Exception as exc:  # whatever a hostile server makes the stack raise: a value
         return failed(*http_failure(exc, progress.phase, address=address, port=port))
-    finally:
-        await progress.release()
-        if own:
-            await session.aclose()
     elapsed = round((time.perf_counter() - started) * 1000, 1)
     scan = PageScan()
     if page.scannable:
@@ -198,29 +165,6 @@ async def _scan_off_loop(text: str) -> PageScan:
     return await asyncio.to_thread(scan_page, text)
 
 
-@functools.cache
-def _no_verify() -> ssl.SSLContext:
-    """One client context without verification for every page fetch of the process (the
-    TLS analysis judges the certificates): making one per client loads the default CA
-    certificates each time, ~8 ms of CPU per layer."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def _new_client(timeout: float) -> httpx.AsyncClient:
-    # per-operation timeouts only back up the overall deadline, which should fire first;
-    # trust_env=False: a proxy from the environment would defeat the pinning
-    return httpx.AsyncClient(
-        verify=_no_verify(),
-        follow_redirects=False,
-        trust_env=False,
-        timeout=httpx.Timeout(timeout + 1.0),
-        limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
-    )
-
-
 def _check_input(address: str, port: int, host: str, path: str) -> str:
     try:
         ipaddress.ip_address(address)
@@ -241,14 +185,7 @@ def _authority(host: str, port: int) -> str:
     return name if port == 443 else f"{name}:{port}"
 
 
-def _pinned_url(address: str, port: int, path: str) -> str:
-    """The request URL: the layer's IP (IPv6 in brackets) with the site's path."""
-    ip = bracketed(address)
-    return f"https://{ip}:{port}{path}"
-
-
 async def _fetch(
-    client: httpx.AsyncClient,
     address: str,
     port: int,
     host: str,
@@ -257,51 +194,55 @@ async def _fetch(
     max_redirects: int,
     progress: _Progress,
 ) -> _Page:
-    headers = {
-        "Host": _authority(host, port),
-        "User-Agent": USER_AGENT,
-        "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+    headers = [
+        ("Host", _authority(host, port)),
+        ("User-Agent", USER_AGENT),
+        ("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"),
         # only what read_capped can decode within the cap (no brotli, no zstd)
-        "Accept-Encoding": "gzip, deflate",
-    }
-    extensions = {"sni_hostname": host, "trace": progress.trace}
+        ("Accept-Encoding", "gzip, deflate"),
+        ("Connection", "keep-alive"),
+    ]
     current = path
     while True:
-        request = client.build_request(
-            "GET", _pinned_url(address, port, current), headers=headers, extensions=extensions
-        )
-        # explicit: a caller's client may follow redirects itself, off the pinned address
-        response = await client.send(request, stream=True, follow_redirects=False)
+        exchange = Exchange(progress.at)
         try:
-            progress.status = response.status_code
-            progress.headers = _headers(response.headers.raw)
+            await exchange.open(address, port, host)
+            status, raw = await exchange.send(current, headers)
+            progress.status = status
+            progress.headers = _headers(raw)
             progress.body_bytes = 0
             location = _first(progress.headers, "location")
-            if response.status_code in REDIRECT_STATUSES and location is not None:
-                progress.redirects.append((response.status_code, location))
+            if status in REDIRECT_STATUSES and location is not None:
+                progress.redirects.append((status, location))
                 target = _on_site(location, host, port, current)
                 if target is None:
-                    return _Page(progress.status, progress.headers, b"", False, True, False, "")
+                    return _Page(status, progress.headers, b"", False, True, False, "")
                 if len(progress.redirects) > max_redirects:
                     raise _TooManyRedirects
                 current = target
                 continue
             encoding = (_first(progress.headers, "content-encoding") or "").strip().lower()
+            declared = _first(progress.headers, "content-length") or ""
             body = await read_capped(
-                response, max_body, truncate=True, encoding=encoding, progress=progress.read
+                exchange.body(),
+                max_body,
+                truncate=True,
+                encoding=encoding,
+                progress=progress.read,
+                declared=declared,
             )
-            content_type = (_first(progress.headers, "content-type") or "").split(";")[0]
+            content_type = _first(progress.headers, "content-type") or ""
             return _Page(
-                progress.status,
+                status,
                 progress.headers,
                 body.data,
                 body.truncated,
                 False,
-                content_type.strip().lower() in _HTML_TYPES and decodable(encoding),
-                response.charset_encoding or "utf-8",
+                content_type.split(";")[0].strip().lower() in _HTML_TYPES and decodable(encoding),
+                charset_of(content_type) or "utf-8",
             )
         finally:
-            await response.aclose()
+            exchange.close()
 
 
 def _headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
