@@ -8,7 +8,7 @@ RSS come from GNU ``/usr/bin/time``, interpreter start and imports included.
 The output is checked: every site must come back ok with 4 layers that each served a leaf.
 
 Two modes: ``tls`` (``http = false``: the handshakes and analysis only) and ``http`` (also
-the page over every layer with httpx). Sizes grow 4x: with the concurrency limit (32) the
+the page over every layer). Sizes grow 4x: with the concurrency limit (32) the
 time should grow about linearly and memory should stay well below linear.
 
 The servers run in this process, the checker in the child: on a 2-core machine both

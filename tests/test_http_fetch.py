@@ -217,6 +217,7 @@ class Servers:
 
     port: int
     seen: list[Seen] = field(default_factory=list)
+    connections: int = 0  # accepted by any of the servers
 
 
 class _Site:
@@ -253,6 +254,7 @@ class _Site:
             assert task is not None
             self.tasks.add(task)
             self.writers.add(writer)
+            self.state.connections += 1
             try:
                 await serve(reader, writer, self.state.port)
             except (OSError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):

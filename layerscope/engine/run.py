@@ -28,7 +28,7 @@ from layerscope.model import (
 from layerscope.model.names import HostNameError, to_ascii
 from layerscope.model.options import CheckOptions
 from layerscope.net.discovery import discover
-from layerscope.net.probe import probe
+from layerscope.net.probe import TlsStream, probe
 from layerscope.net.truststore import load_stores
 from layerscope.x509.stores import Stores, TrustStoreError
 
@@ -192,25 +192,30 @@ async def _probe_layers(
         else:
             address, port, timeout = target.address, target.port, options.timeout
             kinds = tuple(CertType) if options.cert_types else ()
+            page = _Page(target, ascii_host, options)
+            then = page.fetch if options.http else None
 
             async def with_sni() -> tuple[ProbeResult, tuple[ProbeResult, ...]]:
                 # per type when asked (the ECDSA one is what modern clients get), the
                 # untyped handshake only when neither says what the layer serves
                 typed = await asyncio.gather(
-                    *(probe_fn(address, port, sni, timeout=timeout, cert_type=k) for k in kinds)
+                    *(
+                        probe_fn(address, port, sni, timeout=timeout, cert_type=k, then=then)
+                        for k in kinds
+                    )
                 )
                 first = primary(typed)
                 if first is None:
-                    first = await probe_fn(address, port, sni, timeout=timeout)
+                    first = await probe_fn(address, port, sni, timeout=timeout, then=then)
                 return first, tuple(typed)
 
             async with limit:
-                (first, typed), without, page = await asyncio.gather(
-                    with_sni(),
-                    probe_fn(address, port, None, timeout=timeout),
-                    _page(target, ascii_host, options),
+                (first, typed), without = await asyncio.gather(
+                    with_sni(), probe_fn(address, port, None, timeout=timeout)
                 )
-            layer = Layer(target.role, address, port, target.source, first, without, http=page)
+            layer = Layer(
+                target.role, address, port, target.source, first, without, http=page.result
+            )
             layer = with_types(layer, typed)
         if observer is not None:
             from layerscope.engine.chains import with_chain
@@ -221,16 +226,34 @@ async def _probe_layers(
     return list(await asyncio.gather(*(run(t) for t in targets)))
 
 
-async def _page(target: Target, host: str, options: CheckOptions) -> HttpResult | None:
-    if not options.http:
-        return None
-    # the page module only when a page is fetched, imported off the event loop (see _warm)
-    await asyncio.to_thread(importlib.import_module, _PAGE)
-    from layerscope.net.page import fetch_page  # loaded now: a lookup
+class _Page:
+    """A layer's page, fetched over the first of its SNI probes' connections that got a
+    certificate (the layer is not handshaken once more for it, #14); none when no
+    handshake got one (the layer's TLS errors say why)."""
 
-    return await fetch_page(
-        target.address, target.port, host, path=options.path, timeout=options.timeout
-    )
+    def __init__(self, target: Target, host: str, options: CheckOptions) -> None:
+        self._target, self._host, self._options = target, host, options
+        self._claimed = False
+        self.result: HttpResult | None = None
+
+    async def fetch(self, stream: TlsStream) -> None:
+        """The probes' ``then``: the first connection offered fetches, the others pass."""
+        if self._claimed:
+            return
+        self._claimed = True
+        # the page module, imported off the event loop (see _warm): a lookup by now
+        await asyncio.to_thread(importlib.import_module, _PAGE)
+        from layerscope.net.page import fetch_page
+
+        options = self._options
+        self.result = await fetch_page(
+            self._target.address,
+            self._target.port,
+            self._host,
+            path=options.path,
+            timeout=options.timeout,
+            stream=stream,
+        )
 
 
 __all__ = ["Clock", "Observer", "ProbeFn", "inspect"]

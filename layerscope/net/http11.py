@@ -18,10 +18,11 @@ import asyncio
 import functools
 import ssl
 from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Protocol
 
 import h11
 
-__all__ = ["Exchange", "PeerClosed", "charset_of", "no_verify"]
+__all__ = ["Exchange", "PeerClosed", "Stream", "charset_of", "no_verify"]
 
 _READ = 64 * 1024  # what httpcore reads at a time
 _MAX_HEAD = 100 * 1024  # the largest response head accepted (httpcore's limit too)
@@ -29,6 +30,36 @@ _MAX_HEAD = 100 * 1024  # the largest response head accepted (httpcore's limit t
 
 class PeerClosed(Exception):
     """The server closed the connection before its answer was complete."""
+
+
+class Stream(Protocol):
+    """A connection already through its TLS handshake (the probe's own, see
+    :class:`layerscope.net.probe.TlsStream`): plaintext in and out."""
+
+    async def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes; b"" once the server has closed."""
+
+    def write(self, data: bytes) -> None:
+        """Queue ``data`` to send."""
+
+    async def drain(self) -> None:
+        """Wait until what was written is on its way."""
+
+
+class _Streams:
+    """asyncio's reader and writer as one :class:`Stream`."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def read(self, size: int) -> bytes:
+        return await self.reader.read(size)
+
+    def write(self, data: bytes) -> None:
+        self.writer.write(data)
+
+    async def drain(self) -> None:
+        await self.writer.drain()
 
 
 @functools.cache
@@ -55,35 +86,44 @@ def charset_of(content_type: str) -> str | None:
 
 
 class Exchange:
-    """One connection, one request: :meth:`open`, :meth:`send`, :meth:`body`,
-    :meth:`close` (always; a deadline may cut any step).
+    """One connection, one request: :meth:`open` (or a ``stream`` already open), then
+    :meth:`send`, :meth:`body`, :meth:`close` (always; a deadline may cut any step).
 
     ``phase`` is told where the exchange is ("connect", "tls", "http"), so a failure or a
-    deadline names the step it cut.
+    deadline names the step it cut. A ``stream`` given is borrowed: closing it is its
+    owner's business.
     """
 
-    def __init__(self, phase: Callable[[str], None]) -> None:
+    def __init__(self, phase: Callable[[str], None], stream: Stream | None = None) -> None:
         self._phase = phase
         self._writer: asyncio.StreamWriter | None = None
-        self._reader: asyncio.StreamReader | None = None
+        self._stream = stream
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
+        if stream is not None:
+            phase("http")
+
+    @property
+    def is_open(self) -> bool:
+        """Whether there is a connection to send on."""
+        return self._stream is not None
 
     async def open(self, address: str, port: int, sni: str) -> None:
         """TCP to ``address:port``, then TLS with ``sni`` (none for an IP literal)."""
         self._phase("connect")
-        self._reader, self._writer = await asyncio.open_connection(address, port)
+        reader, self._writer = await asyncio.open_connection(address, port)
         self._phase("tls")
         await self._writer.start_tls(no_verify(), server_hostname=sni)
+        self._stream = _Streams(reader, self._writer)
         self._phase("http")
 
     async def send(
         self, target: str, headers: Sequence[tuple[str, str]]
     ) -> tuple[int, list[tuple[bytes, bytes]]]:
         """GET ``target``; the status and the raw headers (names lower case) of the answer."""
-        assert self._writer is not None
+        assert self._stream is not None
         request = h11.Request(method="GET", target=target, headers=list(headers))
-        self._writer.write(self._h11.send(request) + (self._h11.send(h11.EndOfMessage()) or b""))
-        await self._writer.drain()
+        self._stream.write(self._h11.send(request) + (self._h11.send(h11.EndOfMessage()) or b""))
+        await self._stream.drain()
         while True:
             event = await self._next()
             if isinstance(event, h11.Response):
@@ -100,11 +140,11 @@ class Exchange:
                 return
 
     async def _next(self) -> object:
-        assert self._reader is not None
+        assert self._stream is not None
         while True:
             event = self._h11.next_event()
             if event is h11.NEED_DATA:
-                self._h11.receive_data(await self._reader.read(_READ))
+                self._h11.receive_data(await self._stream.read(_READ))
                 continue
             if isinstance(event, h11.ConnectionClosed):
                 raise PeerClosed
@@ -112,7 +152,9 @@ class Exchange:
 
     def close(self) -> None:
         """Close the connection at once, whatever state it is in (never waits: after a
-        handshake cut short, the stream's protocol may never hear that it closed)."""
+        handshake cut short, the stream's protocol may never hear that it closed); a
+        borrowed stream is left to its owner."""
+        self._stream = None
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.transport.abort()

@@ -26,7 +26,7 @@ from layerscope.model import ErrorKind, HttpResult, ProbeError
 from layerscope.model.names import bracketed
 from layerscope.net.capped import decodable, read_capped
 from layerscope.net.errors import Failure, Phase, http_failure, timed_out
-from layerscope.net.http11 import Exchange, charset_of
+from layerscope.net.http11 import Exchange, Stream, charset_of
 from layerscope.net.page_scan import PageScan, csp_upgrades, scan_page
 
 __all__ = ["REDIRECT_STATUSES", "USER_AGENT", "fetch_page"]
@@ -86,6 +86,7 @@ async def fetch_page(
     timeout: float = 5.0,
     max_body: int = 1 << 20,
     max_redirects: int = 20,
+    stream: Stream | None = None,
 ) -> HttpResult:
     """GET ``path`` from the layer at ``address:port`` as the site ``host`` (SNI and Host).
 
@@ -95,8 +96,10 @@ async def fetch_page(
     At most ``max_body`` bytes of (decoded) body are read. ``timeout`` bounds the whole
     fetch: connect, TLS, headers, body and redirects together.
 
-    Each request has its own connection (SNI and certificates are per connection, and a
-    pinned fetch has nothing to share).
+    ``stream`` is a connection to the layer already through its handshake with SNI ``host``
+    (the probe's, so the layer is not handshaken twice): the first request goes over it,
+    and the deadline starts there. Otherwise, and for every redirect, a request has a
+    connection of its own.
 
     Never raises for network, TLS or HTTP trouble: the result carries a
     :class:`ProbeError` instead.
@@ -124,7 +127,9 @@ async def fetch_page(
         return failed(ErrorKind.INVALID_INPUT, problem)
     try:
         async with asyncio.timeout(timeout):
-            page = await _fetch(address, port, host, path, max_body, max_redirects, progress)
+            page = await _fetch(
+                address, port, host, path, max_body, max_redirects, progress, stream
+            )
     except TimeoutError:
         return failed(*_timed_out(progress, f"{timeout:g}s"))
     except _TooManyRedirects:
@@ -193,6 +198,7 @@ async def _fetch(
     max_body: int,
     max_redirects: int,
     progress: _Progress,
+    stream: Stream | None = None,
 ) -> _Page:
     headers = [
         ("Host", _authority(host, port)),
@@ -204,9 +210,10 @@ async def _fetch(
     ]
     current = path
     while True:
-        exchange = Exchange(progress.at)
+        exchange, stream = Exchange(progress.at, stream), None
         try:
-            await exchange.open(address, port, host)
+            if not exchange.is_open:
+                await exchange.open(address, port, host)
             status, raw = await exchange.send(current, headers)
             progress.status = status
             progress.headers = _headers(raw)

@@ -75,6 +75,42 @@ class _PeerClosed(Exception):
     """The peer closed the connection during the handshake."""
 
 
+class TlsStream:
+    """A probe's connection after its handshake, plaintext in and out (an
+    :class:`~layerscope.net.http11.Stream`): the page is fetched over it, so a layer is
+    not handshaken once more for its page (#14). A TLS error or a close without
+    ``close_notify`` reads as the end of the stream; what it cut short is the reader's to
+    say."""
+
+    def __init__(
+        self, conn: SSL.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self._conn, self._reader, self._writer = conn, reader, writer
+
+    async def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes of plaintext; b"" once the server has closed."""
+        while True:
+            try:
+                return bytes(self._conn.recv(size))
+            except SSL.WantReadError:
+                _flush(self._conn, self._writer)  # e.g. a key update's answer
+                data = await self._reader.read(_READ_SIZE)
+                if not data:
+                    return b""
+                self._conn.bio_write(data)
+            except SSL.Error:  # close_notify (ZeroReturnError), an alert, a broken record
+                return b""
+
+    def write(self, data: bytes) -> None:
+        """Encrypt ``data`` and queue it."""
+        self._conn.sendall(data)
+        _flush(self._conn, self._writer)
+
+    async def drain(self) -> None:
+        """Wait until what was written is on its way."""
+        await self._writer.drain()
+
+
 @functools.cache
 def _context(cert_type: CertType | None = None) -> SSL.Context:
     """One client context per certificate type (None: untyped) for every probe (building
@@ -184,6 +220,7 @@ async def probe(
     timeout: float = 5.0,
     connector: Connector = _open_tcp,
     cert_type: CertType | None = None,
+    then: Callable[[TlsStream], Awaitable[None]] | None = None,
 ) -> ProbeResult:
     """Complete one TLS handshake with ``address:port``, sending ``sni`` (None: no SNI).
 
@@ -192,6 +229,9 @@ async def probe(
     ``cert_type`` offers only that certificate type's signature algorithms (see
     :data:`TYPED_OFFERS`): the result holds that type's certificate, or says
     ``not_offered`` when the server refused as servers without one do.
+
+    ``then`` runs on the open connection after a handshake that got a certificate, before
+    the connection closes (the page fetch, with its own deadline); it must not raise.
     """
     started = time.perf_counter()
     connected = 0.0
@@ -226,6 +266,8 @@ async def probe(
             chain, unparsed = _served_chain(conn)
             protocol = conn.get_protocol_version_name() or ""
             cipher = conn.get_cipher_name() or ""
+        if then is not None and (chain or unparsed):
+            await then(TlsStream(conn, reader, writer))
     except TimeoutError:
         failure = timed_out("tls" if connected else "connect", f"{timeout:g}s")
         return _fail(address, port, sni, failure, started, cert_type)
@@ -260,4 +302,4 @@ async def probe(
     )
 
 
-__all__ = ["TYPED_OFFERS", "Connector", "probe", "split_served"]
+__all__ = ["TYPED_OFFERS", "Connector", "TlsStream", "probe", "split_served"]
