@@ -13,7 +13,6 @@ from layerscope.diagnose.headers import http_differs, http_findings
 from layerscope.diagnose.layer import Thresholds, analyse_layer, revocation_findings
 from layerscope.diagnose.rows import AGGREGATE_CODES
 from layerscope.diagnose.types import compare_by_type, typed
-from layerscope.explain import RemediationContext, remediation_for
 from layerscope.model import Discovery, Finding, Layer, Role, TypedReference
 from layerscope.model.names import bracketed
 from layerscope.model.options import CheckOptions
@@ -115,6 +114,11 @@ def _with_remediation(
         o = options.origin
         name = bracketed(o.host)
         origin = f"{name}:{o.port}" if o.port else name
+    if not findings:
+        return []
+    # remediation loads when there is something to remediate: a healthy check skips it
+    from layerscope.explain import RemediationContext, remediation_for
+
     out = []
     for finding in findings:
         first = by_address.get(finding.layers[0]) if finding.layers else None
