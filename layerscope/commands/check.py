@@ -14,6 +14,7 @@ import sys
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 
+from layerscope.commands import startup
 from layerscope.commands.config import ConfigError, requests_from_args
 
 # typing loads only for type checkers: --help must not pay for it (#14)
@@ -31,7 +32,7 @@ async def run_requests(requests: Sequence[SiteRequest]) -> list[Report]:
     """Inspect every site concurrently under one global probe limit."""
     from layerscope.engine.many import inspect_many
 
-    return await inspect_many(requests)
+    return await inspect_many(requests, on_report=lambda _i, _r: startup.done())
 
 
 async def stream_jsonl(
@@ -47,6 +48,7 @@ async def stream_jsonl(
     from layerscope.present.jsonl import report_line
 
     def done(_index: int, report: Report) -> None:
+        startup.done()
         write(report_line(report))
 
     if inspect_fn is None:

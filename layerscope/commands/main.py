@@ -20,6 +20,7 @@ import textwrap
 from collections.abc import Sequence
 
 from layerscope import __version__
+from layerscope.commands import startup
 from layerscope.commands.arguments import add_check_options
 from layerscope.commands.check import (
     EXIT_UNKNOWN,
@@ -219,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(ns: argparse.Namespace, interactive: bool) -> int:
+    if interactive or ns.command != "check":
+        startup.done()  # long runs and the rest: no wait for a first result
     if ns.command == "demo":
         return cmd_demo(ns)
     if ns.command == "fix-chain":
@@ -235,6 +238,7 @@ def _dispatch(ns: argparse.Namespace, interactive: bool) -> int:
 
 
 def _run() -> NoReturn:  # pragma: no cover - console script wrapper
+    startup.begin()
     try:
         code = main()
     except KeyboardInterrupt:
