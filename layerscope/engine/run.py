@@ -33,6 +33,8 @@ from layerscope.net.truststore import load_stores
 from layerscope.x509.stores import Stores, TrustStoreError
 
 ProbeFn = Callable[..., Awaitable[ProbeResult]]
+"""One handshake, as :func:`layerscope.net.probe.probe`: ``(address, port, sni, *,
+timeout, cert_type=None, then=None)``; ``then`` gets the open connection (the page)."""
 Clock = Callable[[], dt.datetime]
 
 
