@@ -30,6 +30,9 @@ import time
 from collections.abc import Sequence
 
 TIMEOUT = 30.0
+#: The children's environment: bytecode may be cached (a PYTHONDONTWRITEBYTECODE set on the
+#: machine would make a run compile what no earlier run cached, as in bench_speed.py).
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 SIZE = (120, 40)
 # What the terminal shows: (first frame, complete report) per scenario
 MARKERS = {"site": (b"probing", b"Probed "), "list": (b" sites", b"all checked")}
@@ -74,6 +77,7 @@ def _headless(scenario: str, argv: Sequence[str]) -> tuple[float, float]:
     t0 = time.monotonic()
     out = subprocess.run(
         [sys.executable, __file__, "--child", scenario, *argv],
+        env=_ENV,
         capture_output=True,
         text=True,
         check=True,
@@ -105,7 +109,7 @@ def _pty(scenario: str, argv: Sequence[str]) -> tuple[float, float]:
     first_marker, done_marker = MARKERS[scenario]
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")}
+    env = {k: v for k, v in _ENV.items() if k not in ("CI", "NO_COLOR")}
     env["TERM"] = "xterm-256color"
     t0 = time.monotonic()
     proc = subprocess.Popen(

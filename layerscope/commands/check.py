@@ -180,7 +180,7 @@ def run_tui(requests: Sequence[SiteRequest], *, site_list: bool, subtitle: str =
     """Open the interactive inspector (Textual is imported only here)."""
     from layerscope.tui.app import LayerscopeApp
 
-    LayerscopeApp(requests, site_list=site_list, subtitle=subtitle).run()
+    LayerscopeApp(requests, site_list=site_list, subtitle=subtitle, on_ready=startup.done).run()
     return 0
 
 

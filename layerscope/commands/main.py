@@ -220,8 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(ns: argparse.Namespace, interactive: bool) -> int:
-    if interactive or ns.command != "check":
-        startup.done()  # long runs and the rest: no wait for a first result
+    if not interactive and ns.command != "check":
+        startup.done()  # long runs and the rest: no wait for a first result (a check's
+        # first report, or the inspector's first frame, end the start-up of the others)
     if ns.command == "demo":
         return cmd_demo(ns)
     if ns.command == "fix-chain":

@@ -3,10 +3,11 @@
 Starting a command is mostly imports (cryptography, pyOpenSSL, asyncio, the model's
 dataclasses): many long-lived objects and no garbage, so the collector's passes over them
 are wasted work, about 5% of a ``check`` (#14). The console script turns it off first
-thing (:func:`begin`); it comes back (:func:`done`) once a command has its first result,
-or before a command that runs long (``watch``, the inspector, the demo), with what start-up
-made moved out of its way (``gc.freeze``). A caller that never called :func:`begin` (tests
-calling ``main()``) keeps its collector as it was.
+thing (:func:`begin`); it comes back (:func:`done`) once a command has its first result
+(a check's first report, the inspector's first frame), or before a command that runs long
+(``watch``, the demo), with what start-up made moved out of its way (``gc.freeze``). A
+caller that never called :func:`begin` (tests calling ``main()``) keeps its collector as
+it was.
 """
 
 from __future__ import annotations

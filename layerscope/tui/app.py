@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from textual.app import App
@@ -43,6 +43,7 @@ class LayerscopeApp(App[None]):
         site_list: bool | None = None,
         inspect_fn: InspectFn | None = None,
         subtitle: str = "",
+        on_ready: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> None:
         if "NO_COLOR" in os.environ:  # Textual's test: set, whatever the value
@@ -54,12 +55,16 @@ class LayerscopeApp(App[None]):
         # first frame)
         self.inspect_fn: InspectFn | None = inspect_fn
         self.sub_title = subtitle
+        # told once the first frame is on the terminal (the command's start-up is over)
+        self._on_ready = on_ready
 
     def on_mount(self) -> None:
         if self.site_list:
             self.push_screen(SitesScreen(self.requests, self.sub_title))
         else:
             self.push_screen(SiteScreen(self.requests[0]))
+        if self._on_ready is not None:
+            self.call_after_refresh(self._on_ready)
 
     def action_help(self) -> None:
         """Show keys and what the columns mean."""

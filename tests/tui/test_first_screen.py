@@ -211,3 +211,20 @@ async def test_no_color_drops_every_colour_not_just_its_hue(
         filters = app.get_line_filters()
         assert any(isinstance(f, NoColor) for f in filters)
         assert not any(isinstance(f, Monochrome) for f in filters)
+
+
+async def test_the_app_says_when_its_first_frame_is_on(
+    frozen: Lab, frozen_requests: list[SiteRequest]
+) -> None:
+    """``on_ready`` (the command's end of start-up) is called once, after the first
+    refresh, with the site's screen on."""
+    calls: list[bool] = []
+    app = LayerscopeApp(
+        [request_for(frozen_requests, frozen, "healthy")],
+        inspect_fn=frozen_inspect(),
+        on_ready=lambda: calls.append(isinstance(app.screen, SiteScreen)),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+    assert calls == [True]
