@@ -18,15 +18,13 @@ from collections.abc import Sequence
 from layerscope.model import Discovery, ErrorKind, ProbeError
 from layerscope.model.names import bracketed, is_ip
 from layerscope.model.options import Endpoint
+from layerscope.net.dnswire import DNS_PORT, Unusual, encode_name, udp_lookup
 from layerscope.net.dnswire import Lookup as _Lookup
-from layerscope.net.dnswire import Unusual, encode_name, udp_lookup
 
 __all__ = ["SYSTEM_RESOLVER", "discover", "ecs_label", "parse_ecs", "resolver_label"]
 
 SYSTEM_RESOLVER = "system"
 """Label of the system resolver (the nameservers of /etc/resolv.conf)."""
-
-_DEFAULT_PORT = 53
 
 Subnet = ipaddress.IPv4Network | ipaddress.IPv6Network
 """An EDNS Client Subnet, as a network."""
@@ -166,11 +164,10 @@ async def _ask(
     (:mod:`~layerscope.net.dnspy`). With ``subnet`` every query carries it as the EDNS
     Client Subnet option.
     """
-    ecs = None if subnet is None else (str(subnet.network_address), subnet.prefixlen)
     if endpoint is None or qname is None or not is_ip(endpoint.host):
         from layerscope.net import dnspy
 
-        return await dnspy.ask(name, endpoint, rdtypes, timeout, ecs)
+        return await dnspy.ask(name, endpoint, rdtypes, timeout, _ecs(subnet))
     return list(
         await asyncio.gather(*(_fast(name, qname, endpoint, t, timeout, subnet) for t in rdtypes))
     )
@@ -188,7 +185,7 @@ async def _fast(
             subnet.prefixlen,
             subnet.network_address.packed,
         )
-    port = endpoint.port or _DEFAULT_PORT
+    port = endpoint.port or DNS_PORT
     try:
         async with asyncio.timeout(timeout):
             answer = await udp_lookup(endpoint.host, port, qname, rdtype, timeout, wire_ecs)
@@ -198,13 +195,17 @@ async def _fast(
         from layerscope.net import dnspy
 
         left = max(0.0, timeout - (time.monotonic() - started))
-        ecs = None if subnet is None else (str(subnet.network_address), subnet.prefixlen)
-        return await dnspy.lookup_one(name, endpoint, rdtype, left, ecs)
+        return await dnspy.lookup_one(name, endpoint, rdtype, left, _ecs(subnet))
     if answer.nxdomain:
         return _Lookup(rdtype, (), answer.cnames, ErrorKind.NXDOMAIN, "", _since(started))
     if not answer.addresses:
         return _Lookup(rdtype, (), answer.cnames, ErrorKind.NO_ANSWER, "", _since(started))
     return _Lookup(rdtype, answer.addresses, answer.cnames, None, "", _since(started))
+
+
+def _ecs(subnet: Subnet | None) -> tuple[str, int] | None:
+    """A client subnet as dnspython's ECSOption takes it: (address, prefix length)."""
+    return None if subnet is None else (str(subnet.network_address), subnet.prefixlen)
 
 
 def _since(started: float) -> float:

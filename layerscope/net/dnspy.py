@@ -23,12 +23,10 @@ import dns.rrset
 
 from layerscope.model import ErrorKind
 from layerscope.model.options import Endpoint
-from layerscope.net.dnswire import Lookup
+from layerscope.net.dnswire import DNS_PORT, Lookup
 from layerscope.net.errors import dns_failure, reason, resolver_setup_failure
 
 __all__ = ["ask", "check_name", "lookup_one"]
-
-_DEFAULT_PORT = 53
 
 
 def check_name(name: str) -> str:
@@ -81,7 +79,7 @@ def _make_resolver(endpoint: Endpoint | None, timeout: float) -> dns.asyncresolv
         resolver = dns.asyncresolver.Resolver(configure=False)
         # Only IP addresses are accepted: dnspython raises ValueError for anything else.
         resolver.nameservers = [endpoint.host]
-        resolver.port = endpoint.port or _DEFAULT_PORT
+        resolver.port = endpoint.port or DNS_PORT
     resolver.lifetime = timeout
     resolver.cache = None
     return resolver

@@ -29,7 +29,19 @@ from dataclasses import dataclass
 
 from layerscope.model import ErrorKind
 
-__all__ = ["Answer", "Lookup", "Unusual", "encode_name", "make_query", "read_answer", "udp_lookup"]
+__all__ = [
+    "DNS_PORT",
+    "Answer",
+    "Lookup",
+    "Unusual",
+    "encode_name",
+    "make_query",
+    "read_answer",
+    "udp_lookup",
+]
+
+DNS_PORT = 53
+"""Where a resolver given without a port is asked."""
 
 TYPES = {"A": 1, "AAAA": 28}
 _CNAME, _OPT, _IN = 5, 41, 1
