@@ -107,9 +107,14 @@ def emit(text: str) -> None:
     sys.stdout.flush()
 
 
-def prepare(ns: argparse.Namespace) -> list[SiteRequest] | None:
+def prepare(ns: argparse.Namespace, *, send_dns: bool = False) -> list[SiteRequest] | None:
     """The sites to inspect, every option and trust store checked before anything is
-    probed; None after saying what is wrong in one line on stderr (then exit 3)."""
+    probed or looked up; None after saying what is wrong in one line on stderr (then
+    exit 3).
+
+    With ``send_dns`` the sites' DNS queries go out as soon as all is checked, before the
+    imports that the rest of the check needs, which then overlap the round trip (#14);
+    the caller closes what was not used with :func:`layerscope.engine.early.drop_early`."""
     from layerscope.net.truststore import load_stores
     from layerscope.x509.stores import TrustStoreError
 
@@ -120,6 +125,11 @@ def prepare(ns: argparse.Namespace) -> list[SiteRequest] | None:
     except (ConfigError, TrustStoreError) as exc:
         print(f"layerscope: {exc}", file=sys.stderr)
         return None
+    if send_dns:
+        from layerscope.engine.early import send_dns_early
+
+        for request in requests:
+            send_dns_early(request.host, request.options)
     return requests
 
 
@@ -140,7 +150,16 @@ def cmd_check(ns: argparse.Namespace) -> int:
     """``layerscope check``: print the reports, exit with the worst severity (3 for bad
     options, before anything is probed). When the reader of stdout goes away (``| head``)
     it stops quietly: the exit code is then that of the sites done, 3 if some were not."""
-    requests = prepare(ns)
+    from layerscope.engine.early import drop_early
+
+    try:
+        return _check(ns)
+    finally:
+        drop_early()
+
+
+def _check(ns: argparse.Namespace) -> int:
+    requests = prepare(ns, send_dns=True)
     if requests is None:
         return EXIT_UNKNOWN
     fmt = getattr(ns, "format", "text")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable
 
+from layerscope.engine.early import origin_name
 from layerscope.model import Discovery, ErrorKind, ProbeError, Role
-from layerscope.model.names import is_ip, to_ascii
 from layerscope.model.options import CheckOptions
 
 DiscoverFn = Callable[..., Awaitable[Discovery]]
@@ -33,9 +33,10 @@ async def find_layers(
     targets: list[Target] = []
     origin = options.origin
     origin_job: Awaitable[Discovery] | None = None
-    if origin is not None and not is_ip(origin.host):
+    origin_ascii = origin_name(options)  # what engine.early sent first, asked the same way
+    if origin_ascii is not None:
         origin_job = discover_fn(
-            to_ascii(origin.host),
+            origin_ascii,
             options.resolvers,
             family=options.family,
             timeout=options.timeout,

@@ -191,6 +191,11 @@ class Lab:
                 await self._dns.stop()
             self._dns = None
 
+    @property
+    def dns_queries(self) -> list[tuple[str, str, str]]:
+        """Every query the lab's DNS received so far: (qname, rdtype, transport)."""
+        return list(self._dns.queries) if self._dns is not None else []
+
     # files ------------------------------------------------------------------------------
     @property
     def public_roots(self) -> Path:

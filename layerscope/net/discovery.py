@@ -11,7 +11,6 @@ values in the :class:`Discovery`, one clear sentence each.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import time
 from collections.abc import Sequence
 
@@ -20,14 +19,12 @@ from layerscope.model.names import bracketed, is_ip
 from layerscope.model.options import Endpoint
 from layerscope.net.dnswire import DNS_PORT, Unusual, encode_name, udp_lookup
 from layerscope.net.dnswire import Lookup as _Lookup
+from layerscope.net.questions import RDTYPES, Subnet, parse_ecs, parse_subnets, wire_ecs
 
 __all__ = ["SYSTEM_RESOLVER", "discover", "ecs_label", "parse_ecs", "resolver_label"]
 
 SYSTEM_RESOLVER = "system"
 """Label of the system resolver (the nameservers of /etc/resolv.conf)."""
-
-Subnet = ipaddress.IPv4Network | ipaddress.IPv6Network
-"""An EDNS Client Subnet, as a network."""
 
 
 def resolver_label(endpoint: Endpoint) -> str:
@@ -36,22 +33,6 @@ def resolver_label(endpoint: Endpoint) -> str:
         return endpoint.host
     host = bracketed(endpoint.host)
     return f"{host}:{endpoint.port}"
-
-
-def parse_ecs(subnet: str) -> Subnet:
-    """An EDNS Client Subnet as a network: ``203.0.113.0/24``, ``2001:db8::/56``.
-
-    Host bits are cleared (``203.0.113.7/24`` is ``203.0.113.0/24``) and a bare address
-    is a /32 or /128. Raises ValueError with a clear message for anything else.
-    """
-    text = subnet.strip()
-    try:
-        return ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise ValueError(
-            f"invalid ECS subnet {subnet!r}: give an IP network such as 203.0.113.0/24 "
-            "or 2001:db8::/56"
-        ) from None
 
 
 def ecs_label(resolver: str, subnet: Subnet) -> str:
@@ -85,16 +66,8 @@ async def discover(
     """
     base_labels = tuple(resolver_label(r) for r in resolvers) or (SYSTEM_RESOLVER,)
     endpoints: tuple[Endpoint | None, ...] = tuple(resolvers) or (None,)
-    subnets: list[Subnet] = []
-    input_errors: list[ProbeError] = []
-    for text in ecs:
-        try:
-            subnet = parse_ecs(text)
-        except ValueError as exc:
-            input_errors.append(_invalid(f"{name}: {exc}"))
-            continue
-        if subnet not in subnets:
-            subnets.append(subnet)
+    subnets, refused = parse_subnets(ecs)
+    input_errors = [_invalid(f"{name}: {problem}") for problem in refused]
     # (label, endpoint, subnet) of each query set; without ECS one plain set per resolver
     plan: list[tuple[str, Endpoint | None, Subnet | None]]
     if ecs:
@@ -109,7 +82,7 @@ async def discover(
         ]
     labels = tuple(label for label, _, _ in plan)
 
-    rdtypes = {4: ("A",), 6: ("AAAA",), 0: ("A", "AAAA")}.get(family)
+    rdtypes = RDTYPES.get(family)
     if rdtypes is None:
         message = f"address family must be 4, 6 or 0, not {family}"
         return Discovery(name, resolvers=labels, errors=(*input_errors, _invalid(message)))
@@ -178,17 +151,10 @@ async def _fast(
 ) -> _Lookup:
     """One record type over UDP with the standard library; dnspython for the unusual."""
     started = time.monotonic()
-    wire_ecs = None
-    if subnet is not None:
-        wire_ecs = (
-            1 if subnet.version == 4 else 2,
-            subnet.prefixlen,
-            subnet.network_address.packed,
-        )
     port = endpoint.port or DNS_PORT
     try:
         async with asyncio.timeout(timeout):
-            answer = await udp_lookup(endpoint.host, port, qname, rdtype, timeout, wire_ecs)
+            answer = await udp_lookup(endpoint.host, port, qname, rdtype, timeout, wire_ecs(subnet))
     except TimeoutError:
         return _Lookup(rdtype, kind=ErrorKind.DNS_TIMEOUT, elapsed_ms=_since(started))
     except (Unusual, OSError):

@@ -12,6 +12,10 @@ resolver does in that case (:mod:`layerscope.net.dnspy` is that path, kept for t
 - NOERROR and NXDOMAIN answers are followed along their CNAME chain (16 hops at most) to
   the A/AAAA records of the last name, in answer order.
 
+A query can go on the wire before the event loop exists (:func:`send_early`: a check sends
+its questions before its heavy imports, which then overlap the round trip, #14); the lookup
+of the same question adopts that socket, id and query and waits for the answer.
+
 Anything else raises :class:`Unusual` and the caller asks dnspython, which then decides
 exactly as before: a truncated answer (TCP), another rcode (SERVFAIL, REFUSED...), other
 record types or classes in the answer, a chain too long or looping, NXDOMAIN with records,
@@ -21,7 +25,6 @@ server sends except :class:`Unusual`; a silent server is a :class:`TimeoutError`
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import struct
@@ -34,9 +37,11 @@ __all__ = [
     "Answer",
     "Lookup",
     "Unusual",
+    "drop_early",
     "encode_name",
     "make_query",
     "read_answer",
+    "send_early",
     "udp_lookup",
 ]
 
@@ -265,6 +270,54 @@ def _same(source: tuple[object, ...], host: str, port: int, family: int) -> bool
     return packed == socket.inet_pton(family, host) and source[1] == port
 
 
+#: A question: (server address, port, name in wire form, record type, ECS or None).
+_Key = tuple[str, int, bytes, str, tuple[int, int, bytes] | None]
+
+#: Queries sent before their lookup ran: socket, id and the query bytes, by question.
+_EARLY: dict[_Key, tuple[socket.socket, int, bytes]] = {}
+_EARLY_MAX = 64  # a config of many sites: the rest are asked when their lookup runs
+
+
+def _family(host: str) -> int:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def send_early(
+    host: str,
+    port: int,
+    qname: bytes,
+    rdtype: str,
+    ecs: tuple[int, int, bytes] | None = None,
+) -> bool:
+    """Send the query :func:`udp_lookup` would send for this question, now, without an
+    event loop; the lookup adopts it. False when it was not sent (already sent, too many
+    waiting, or the socket refused: the lookup then sends its own)."""
+    key: _Key = (host, port, qname, rdtype, ecs)
+    if key in _EARLY or len(_EARLY) >= _EARLY_MAX or rdtype not in TYPES:
+        return False
+    qid = int.from_bytes(os.urandom(2), "big")
+    query = make_query(qid, qname, TYPES[rdtype], ecs)
+    try:
+        sock = socket.socket(_family(host), socket.SOCK_DGRAM)
+    except OSError:
+        return False
+    try:
+        sock.setblocking(False)
+        sock.sendto(query, (host, port))
+    except OSError:
+        sock.close()
+        return False
+    _EARLY[key] = (sock, qid, query)
+    return True
+
+
+def drop_early() -> None:
+    """Close the early queries no lookup adopted (a check ends or stopped before asking)."""
+    while _EARLY:
+        _key, (sock, _qid, _query) = _EARLY.popitem()
+        sock.close()
+
+
 async def udp_lookup(
     host: str,
     port: int,
@@ -274,17 +327,28 @@ async def udp_lookup(
     ecs: tuple[int, int, bytes] | None = None,
 ) -> Answer:
     """Ask ``host`` (an IP address) on ``port`` over UDP, sending again every 2 s; raises
-    :class:`TimeoutError` after ``timeout`` seconds, :class:`Unusual`, or OSError."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    :class:`TimeoutError` after ``timeout`` seconds, :class:`Unusual`, or OSError. A query
+    :func:`send_early` sent for the same question is adopted: its answer may be waiting."""
+    import asyncio  # loaded by now: the caller runs in the event loop
+
+    family = _family(host)
     qtype = TYPES[rdtype]
-    qid = int.from_bytes(os.urandom(2), "big")
-    query = make_query(qid, qname, qtype, ecs)
+    early = _EARLY.pop((host, port, qname, rdtype, ecs), None)
+    if early is None:
+        qid = int.from_bytes(os.urandom(2), "big")
+        query = make_query(qid, qname, qtype, ecs)
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+    else:
+        sock, qid, query = early
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+    with sock:
         sock.setblocking(False)
+        sent = early is not None
         while True:
-            await loop.sock_sendto(sock, query, (host, port))
+            if not sent:
+                await loop.sock_sendto(sock, query, (host, port))
+            sent = False
             resend = min(loop.time() + _RESEND, deadline)
             try:
                 async with asyncio.timeout_at(resend):
