@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import ssl
 from collections.abc import Sequence
 
 from layerscope.model import CertFacts
@@ -20,6 +19,8 @@ def _bundle_path(spec: str) -> str:
 
         return str(certifi.where())
     if spec == "system":
+        import ssl  # after a check's DNS queries went out (#14): asyncio loads it anyway
+
         paths = ssl.get_default_verify_paths()
         for candidate in (paths.cafile, paths.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt"):
             if candidate and os.path.isfile(candidate):
