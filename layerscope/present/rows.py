@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from layerscope.diagnose.rows import RowVerdict, row_verdict
-from layerscope.explain import RemediationContext, reproduce_command
 from layerscope.model import Layer, Report, Role
 from layerscope.model.options import CheckOptions
 from layerscope.present.labels import issuer_name, leaf_labels
@@ -56,6 +55,9 @@ class LayerRow:
 def layer_command(host: str, port: int, sni: str, layer: Layer) -> str:
     """The plain ``openssl s_client`` command for one layer of site ``host`` (asking for
     its certificate's type when the layer serves two)."""
+    # remediation's catalogue loads with the first probed layer, not before a first frame
+    from layerscope.explain import RemediationContext, reproduce_command
+
     ctx = RemediationContext(
         host=host,
         port=port,

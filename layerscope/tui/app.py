@@ -12,7 +12,6 @@ from textual.binding import Binding
 from layerscope.model.options import SiteRequest
 from layerscope.tui.commands import LayerscopeCommands
 from layerscope.tui.runtime import InspectFn
-from layerscope.tui.screens.help import HelpScreen
 from layerscope.tui.screens.site import SiteScreen
 from layerscope.tui.screens.sites import SitesScreen
 
@@ -68,5 +67,7 @@ class LayerscopeApp(App[None]):
 
     def action_help(self) -> None:
         """Show keys and what the columns mean."""
+        from layerscope.tui.screens.help import HelpScreen  # on demand: not before a frame
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

@@ -15,18 +15,28 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from layerscope.diagnose import watch
-from layerscope.diagnose.watch import WatchState
 from layerscope.model import Layer, Report, Role
 from layerscope.model.labels import label_name, leaf_labels, leaf_order
 from layerscope.model.options import SiteRequest
 from layerscope.present.sanitize import safe_text
-from layerscope.present.watch_lines import change_line, format_duration, status_line, timeline_lines
 from layerscope.tui import panes, view
 from layerscope.tui.runtime import inspect_fn_of
-from layerscope.tui.screens.export import ExportScreen, save_report
 from layerscope.tui.widgets.layers import LayersTable
 from layerscope.tui.widgets.lists import KeyScroll
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from layerscope.diagnose.watch import WatchState
+
+
+#: The detail tabs: (title, id); each holds one scrolled body, ``#ID-body``.
+_TABS = (
+    ("Findings", "findings"),
+    ("Chain", "chain"),
+    ("Diff", "diff"),
+    ("HTTP", "http"),
+    ("Timeline", "timeline"),
+)
 
 
 class _Poster:
@@ -97,6 +107,10 @@ class SiteScreen(Screen[Report | None]):
         self._placed = False
         # the layer the message line speaks of: moving to another one clears it
         self._message_key: str | None = None
+        # the detail tabs: composed with a report given, else mounted after the first
+        # frame (see _detail); the tab asked for meanwhile
+        self._detail_ready = report is not None
+        self._tab = "findings"
 
     @property
     def probing(self) -> bool:
@@ -107,17 +121,8 @@ class SiteScreen(Screen[Report | None]):
     def compose(self) -> ComposeResult:
         yield Static(id="header", markup=False)
         yield LayersTable(id="layers")
-        with TabbedContent(id="detail", initial="findings"):
-            with TabPane("Findings", id="findings"), KeyScroll():
-                yield Static(id="findings-body", markup=False)
-            with TabPane("Chain", id="chain"), KeyScroll():
-                yield Static(id="chain-body", markup=False)
-            with TabPane("Diff", id="diff"), KeyScroll():
-                yield Static(id="diff-body", markup=False)
-            with TabPane("HTTP", id="http"), KeyScroll():
-                yield Static(id="http-body", markup=False)
-            with TabPane("Timeline", id="timeline"), KeyScroll():
-                yield Static(id="timeline-body", markup=False)
+        if self._detail_ready:
+            yield self._detail()
         # what the last action did (copy, fix chain, watch, export): it takes its own
         # lines above the footer instead of a toast over the findings
         message = Static(id="message", markup=False)
@@ -131,9 +136,30 @@ class SiteScreen(Screen[Report | None]):
             self._show_report(self.report)
         else:
             self._refresh_header()
-            # first frame first: the probe starts once the empty screen is on the terminal
+            # first frame first: the tabs and the probe come once the header and the
+            # layers are on the terminal
+            self.call_after_refresh(self._mount_detail)
             self.call_after_refresh(self.action_reprobe)
         self.query_one(LayersTable).focus()
+
+    def _detail(self) -> TabbedContent:
+        """The detail tabs, on the tab asked for. Five tabs cost a first frame more than
+        the rest of the screen (#14): a screen that starts probing shows its header and
+        layers first and mounts them just after."""
+
+        def tab(title: str, name: str) -> TabPane:
+            return TabPane(title, KeyScroll(Static(id=f"{name}-body", markup=False)), id=name)
+
+        tabs = TabbedContent(id="detail", initial=self._tab)
+        for title, name in _TABS:
+            tabs.compose_add_child(tab(title, name))  # what ``with TabbedContent():`` does
+        return tabs
+
+    async def _mount_detail(self) -> None:
+        await self.mount(self._detail(), before="#message")
+        self._detail_ready = True
+        self._refresh_detail()
+        self._refresh_timeline()
 
     # probing -----------------------------------------------------------------------------
     def action_reprobe(self) -> None:
@@ -215,6 +241,8 @@ class SiteScreen(Screen[Report | None]):
         self.query_one("#header", Static).update(text)
 
     def _refresh_detail(self) -> None:
+        if not self._detail_ready:
+            return  # _mount_detail shows what there is by then
         layer = self.selected_layer
         report = None if self._probing else self.report
         self.query_one("#findings-body", Static).update(panes.findings_view(report, layer))
@@ -263,7 +291,9 @@ class SiteScreen(Screen[Report | None]):
 
     def action_show_tab(self, tab: str) -> None:
         """Switch the detail pane to ``tab``."""
-        self.query_one(TabbedContent).active = tab
+        self._tab = tab
+        if self._detail_ready:
+            self.query_one(TabbedContent).active = tab
 
     def action_diff(self) -> None:
         """Show the selected layer side by side with the reference certificate."""
@@ -297,10 +327,14 @@ class SiteScreen(Screen[Report | None]):
             if choice is not None:
                 self.export(report, *choice)
 
+        from layerscope.tui.screens.export import ExportScreen
+
         self.app.push_screen(ExportScreen(self.request.host), save)
 
     def export(self, report: Report, fmt: str, path: Path) -> None:
         """Write the report and say where."""
+        from layerscope.tui.screens.export import save_report
+
         ok, message = save_report([report], fmt, path)
         self.say(message, "information" if ok else "error")
 
@@ -341,6 +375,8 @@ class SiteScreen(Screen[Report | None]):
         if self._watch is not None:
             self._stop_watch("Stopped watching.")
             return
+        from layerscope.diagnose import watch  # watching loads when asked, not at start-up
+
         self._watch = watch.start()
         interval = float(getattr(self.app, "watch_interval", 10.0))
         self._watch_timer = self.set_interval(interval, self._watch_tick)
@@ -358,6 +394,9 @@ class SiteScreen(Screen[Report | None]):
             self.action_reprobe()
 
     def _watch_round(self, report: Report) -> None:
+        from layerscope.diagnose import watch
+        from layerscope.present.watch_lines import change_line, format_duration
+
         assert self._watch is not None
         self._watch, changes = watch.observe(self._watch, report)
         if self._watch.rounds > 1 and changes:
@@ -365,10 +404,7 @@ class SiteScreen(Screen[Report | None]):
             more = f" (+{len(changes) - 1} more in the timeline)" if len(changes) > 1 else ""
             latest = safe_text(change_line(changes[-1]), 300)
             self.say(f"Watch round {self._watch.rounds}: {latest}{more}")
-        lines = [status_line(self._watch), "", *timeline_lines(self._watch)]
-        self.query_one("#timeline-body", Static).update(
-            Text("\n".join(safe_text(line, 400) for line in lines))
-        )
+        self._refresh_timeline()
         if watch.converged(self._watch):
             started = self._watch.started
             took = (report.started - started).total_seconds() if started else 0.0
@@ -376,6 +412,16 @@ class SiteScreen(Screen[Report | None]):
                 f"Converged after {format_duration(took)}: every layer serves the "
                 "reference certificate."
             )
+
+    def _refresh_timeline(self) -> None:
+        if not self._detail_ready or self._watch is None:
+            return
+        from layerscope.present.watch_lines import status_line, timeline_lines
+
+        lines = [status_line(self._watch), "", *timeline_lines(self._watch)]
+        self.query_one("#timeline-body", Static).update(
+            Text("\n".join(safe_text(line, 400) for line in lines))
+        )
 
     def _stop_watch(self, message: str) -> None:
         if self._watch_timer is not None:
