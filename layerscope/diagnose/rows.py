@@ -9,7 +9,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from layerscope.model import Finding, Layer, PathStatus, Report, Severity
+from layerscope.model import PathStatus, Severity
+
+# the model's dataclasses load with the first report, not before a first frame (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from layerscope.model import Finding, Layer, Report
 
 #: Site-wide disagreements: they concern every layer that differs from the reference, and
 #: a layer that serves the reference is not what is wrong (the odd one out is flagged).

@@ -10,8 +10,13 @@ from __future__ import annotations
 from collections import Counter
 
 from layerscope.diagnose.rows import row_severity
-from layerscope.model import Finding, Report, Role, Severity
+from layerscope.model import Role, Severity
 from layerscope.model.options import CheckOptions
+
+# the model's dataclasses load with the first report, not before a first frame (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from layerscope.model import Finding, Report
 
 #: Findings about reaching a layer, not about its certificate.
 REACH_CODES = frozenset({"unreachable", "not_tls", "handshake_failed"})

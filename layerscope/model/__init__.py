@@ -16,8 +16,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from layerscope.model.cert import CertFacts, ChainAnalysis, PathStatus, UnparsedCert
-    from layerscope.model.kinds import SCHEMA_VERSION, CertType, ErrorKind, Role, Severity
+    from layerscope.model.cert import CertFacts, ChainAnalysis, UnparsedCert
+    from layerscope.model.kinds import (
+        SCHEMA_VERSION,
+        CertType,
+        ErrorKind,
+        PathStatus,
+        Role,
+        Severity,
+    )
     from layerscope.model.layer import (
         Discovery,
         HttpResult,
@@ -35,8 +42,10 @@ if TYPE_CHECKING:
 #: (``from layerscope.model import Layer``), so a command that needs one module (the
 #: command line's option table needs ``model.options``) does not load them all.
 _HOMES = {
-    **dict.fromkeys(("CertFacts", "ChainAnalysis", "PathStatus", "UnparsedCert"), "cert"),
-    **dict.fromkeys(("SCHEMA_VERSION", "CertType", "ErrorKind", "Role", "Severity"), "kinds"),
+    **dict.fromkeys(("CertFacts", "ChainAnalysis", "UnparsedCert"), "cert"),
+    **dict.fromkeys(
+        ("SCHEMA_VERSION", "CertType", "ErrorKind", "PathStatus", "Role", "Severity"), "kinds"
+    ),
     **dict.fromkeys(
         (
             "Discovery",

@@ -74,3 +74,19 @@ class ErrorKind(enum.StrEnum):
     HTTP_TIMEOUT = "http_timeout"
     HTTP_PROTOCOL = "http_protocol"
     TOO_MANY_REDIRECTS = "too_many_redirects"
+
+
+class PathStatus(enum.StrEnum):
+    """Where the certificate path built from a leaf ends, and the layer's trust verdict.
+
+    ``TRUSTED`` and ``PRIVATE`` as a verdict mean the browser-grade verifier accepted the
+    served chain; ``REFUSED`` is a verdict only (the path reaches a trusted root by name and
+    signature, but the verifier refused the chain: the findings say why).
+    """
+
+    TRUSTED = "trusted"  # at a root of the trust store
+    PRIVATE = "private"  # at an --extra-ca root
+    REFUSED = "refused"  # anchored, but the verifier refused it
+    UNTRUSTED_ROOT = "untrusted_root"  # at a self-signed root nobody trusts
+    SELF_SIGNED = "self_signed"  # the leaf is its own issuer
+    INCOMPLETE = "incomplete"  # an issuer is missing and could not be found

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from layerscope.model.cert import CertFacts
 from layerscope.model.kinds import Role
-from layerscope.model.layer import Layer
-from layerscope.model.report import Report
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from layerscope.model.cert import CertFacts
+    from layerscope.model.layer import Layer
+    from layerscope.model.report import Report
 
 
 def label_name(index: int) -> str:

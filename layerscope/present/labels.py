@@ -12,8 +12,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from layerscope.diagnose.verdict import broken_line, verdict_words
-from layerscope.model import CertFacts, Report, Severity
+from layerscope.model import Severity
 from layerscope.model.labels import label_name, leaf_labels
+
+# the model's dataclasses load with the first report, not before a first frame (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from layerscope.model import CertFacts, Report
 
 __all__ = [
     "LABEL_COLORS",

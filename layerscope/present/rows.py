@@ -9,9 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from layerscope.diagnose.rows import RowVerdict, row_verdict
-from layerscope.model import Layer, Report, Role
+from layerscope.model import Role
 from layerscope.model.options import CheckOptions
 from layerscope.present.labels import issuer_name, leaf_labels
+
+# the model's dataclasses load with the first report, not before a first frame (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from layerscope.model import Layer, Report
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from rich.table import Table
 from rich.text import Text
 
 from layerscope.diagnose.rows import chain_word
-from layerscope.model import CertFacts, Finding, Layer, Report
 from layerscope.present.labels import (
     human_time,
     rdn_value,
@@ -20,6 +19,11 @@ from layerscope.present.labels import (
 )
 from layerscope.present.sanitize import safe_text, summarize_list
 from layerscope.tui.view import safe, severity_text
+
+# the model's dataclasses load with the first report, not before a first frame (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from layerscope.model import CertFacts, Finding, Layer, Report
 
 
 def findings_view(report: Report | None, layer: Layer | None) -> RenderableType:

@@ -9,9 +9,13 @@ from typing import Any, cast
 
 from textual.app import App
 
-from layerscope.model import Report
+# the model's dataclasses load with the first report, not before a first frame (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from layerscope.model import Report
 
-InspectFn = Callable[..., Awaitable[Report]]
+
+InspectFn = Callable[..., Awaitable["Report"]]
 
 
 async def inspect_fn_of(app: App[Any]) -> InspectFn:

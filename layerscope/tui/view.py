@@ -17,7 +17,7 @@ from rich.text import Text
 
 from layerscope.diagnose.rows import AGGREGATE_CODES, chain_word, days_left, row_severity
 from layerscope.diagnose.verdict import cert_types_line, findings_line, site_verdict
-from layerscope.model import Finding, Layer, Report, Role, Severity
+from layerscope.model import Role, Severity
 from layerscope.model.names import bracketed
 from layerscope.model.options import CheckOptions
 from layerscope.present.labels import (
@@ -29,6 +29,11 @@ from layerscope.present.labels import (
 )
 from layerscope.present.rows import LayerRow, layer_row, pending_command
 from layerscope.present.sanitize import safe_text
+
+# the model's dataclasses load with the first report, not before a first frame (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from layerscope.model import Finding, Layer, Report
 
 
 def safe(value: object, style: str = "", limit: int = 300) -> Text:

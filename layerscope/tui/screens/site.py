@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from layerscope.model import Layer, Report, Role
+from layerscope.model import Role
 from layerscope.model.labels import label_name, leaf_labels, leaf_order
 from layerscope.model.options import SiteRequest
 from layerscope.present.sanitize import safe_text
@@ -27,6 +27,7 @@ from layerscope.tui.widgets.lists import KeyScroll
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from layerscope.diagnose.watch import WatchState
+    from layerscope.model import Layer, Report
 
 
 #: The detail tabs: (title, id); each holds one scrolled body, ``#ID-body``.
@@ -52,7 +53,7 @@ class _Poster:
         self._screen.post_message(SiteScreen.LayerProbed(layer))
 
 
-class SiteScreen(Screen[Report | None]):
+class SiteScreen(Screen["Report | None"]):
     """Inspect one site: rows stream in as probes end; keys act on the selected layer.
 
     Opened from the site list, the screen hands its latest report back when it closes

@@ -17,12 +17,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import ColumnKey
 
-from layerscope.model import Report
 from layerscope.model.options import SiteRequest
 from layerscope.tui import view
 from layerscope.tui.runtime import inspect_fn_of
 from layerscope.tui.screens.site import SiteScreen
 from layerscope.tui.widgets.lists import ListTable
+
+# the model's dataclasses load with the first report, not before a first frame (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from layerscope.model import Report
 
 
 def matches_filter(host: str, report: Report | None, query: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets.data_table import ColumnKey
 
-from layerscope.model import Layer, Report, Role
+from layerscope.model import Role
 from layerscope.tui.view import (
     CERT_TYPED_WIDTH,
     COLUMNS,
@@ -14,6 +14,11 @@ from layerscope.tui.view import (
     target_of,
 )
 from layerscope.tui.widgets.lists import ListTable
+
+# the model's dataclasses load with the first report, not before a first frame (#14)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from layerscope.model import Layer, Report
 
 _CERT_WIDTH = next(width or 0 for key, _title, width in COLUMNS if key == "cert")
 
