@@ -115,15 +115,14 @@ def prepare(ns: argparse.Namespace, *, send_dns: bool = False) -> list[SiteReque
     With ``send_dns`` the sites' DNS queries go out as soon as all is checked, before the
     imports that the rest of the check needs, which then overlap the round trip (#14);
     the caller closes what was not used with :func:`layerscope.engine.early.drop_early`."""
-    from layerscope.net.truststore import load_stores
-    from layerscope.x509.stores import TrustStoreError
-
     try:
         requests = requests_from_args(ns)
-        for options in dict.fromkeys(r.options for r in requests):
-            load_stores(options)  # cached: the inspections read them again for free
-    except (ConfigError, TrustStoreError) as exc:
+    except ConfigError as exc:
         print(f"layerscope: {exc}", file=sys.stderr)
+        return None
+    problem = stores_problem(requests)
+    if problem is not None:
+        print(f"layerscope: {problem}", file=sys.stderr)
         return None
     if send_dns:
         from layerscope.engine.early import send_dns_early
@@ -131,6 +130,19 @@ def prepare(ns: argparse.Namespace, *, send_dns: bool = False) -> list[SiteReque
         for request in requests:
             send_dns_early(request.host, request.options)
     return requests
+
+
+def stores_problem(requests: Sequence[SiteRequest]) -> str | None:
+    """Why the trust stores of ``requests`` cannot be used (one line), or None."""
+    from layerscope.net.truststore import load_stores
+    from layerscope.x509.stores import TrustStoreError
+
+    try:
+        for options in dict.fromkeys(r.options for r in requests):
+            load_stores(options)  # cached: the inspections read them again for free
+    except TrustStoreError as exc:
+        return str(exc)
+    return None
 
 
 def silence_stdout() -> None:
@@ -204,10 +216,25 @@ def run_tui(requests: Sequence[SiteRequest], *, site_list: bool, subtitle: str =
 
 
 def cmd_inspect(ns: argparse.Namespace) -> int:
-    """``layerscope HOST`` / ``layerscope``: the TUI on a terminal, else the check output."""
+    """``layerscope HOST`` / ``layerscope``: the TUI on a terminal, else the check output.
+
+    Bad options and unreadable trust stores are refused before the inspector opens; the
+    stores are checked beside the inspector's imports (:func:`~layerscope.commands.aside.
+    beside`), so its first frame does not wait for cryptography (#14)."""
     if not interactive() or getattr(ns, "format", None):
         return cmd_check(ns)
-    requests = prepare(ns)
-    if requests is None:
+    try:
+        requests = requests_from_args(ns)
+    except ConfigError as exc:
+        print(f"layerscope: {exc}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    from layerscope.commands.aside import beside
+
+    checked = beside(lambda: stores_problem(requests))
+    import layerscope.tui.app  # noqa: F401 - the start-up the check runs beside
+
+    problem = checked()
+    if problem is not None:
+        print(f"layerscope: {problem}", file=sys.stderr)
         return EXIT_UNKNOWN
     return run_tui(requests, site_list=not getattr(ns, "hosts", None))
