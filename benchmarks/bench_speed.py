@@ -8,6 +8,10 @@ for the TCP handshake) and a DNS responder that answers after one RTT. Then, as 
 processes, alternating, median of RUNS:
 
 - floor: a fresh Python process that makes one DNS query and one TLS 1.3 handshake;
+- two references for what the floor leaves out: the floor after importing
+  ``cryptography.x509`` (what refusing a bad trust store needs before the first DNS query,
+  as a check must), and after the libraries a check runs on (cryptography with its path
+  verifier, asyncio, pyOpenSSL) — the cost of those imports alone, before any work;
 - ``layerscope check --json`` and ``layerscope check --json --no-http``;
 - ``sslyze --certinfo`` on the same nine layers, when ``SSLYZE`` names its executable or
   ``.venv-sslyze/bin/sslyze`` exists (install it yourself: the benchmark never downloads);
@@ -62,6 +66,9 @@ with socket.create_connection((address, port), timeout=5) as raw:
     with ctx.wrap_socket(raw, server_hostname=name) as tls:
         assert tls.getpeercert(binary_form=True)
 """
+
+#: The libraries a check runs on, imported before the floor's query in the second reference.
+LIBRARIES = "import cryptography.x509, cryptography.x509.verification, asyncio, OpenSSL.SSL\n"
 
 NGINX_CONF = """\
 daemon off;
@@ -220,16 +227,16 @@ def _measure(runs: int, served_by: str, port: int, dns_port: int, roots: Path) -
     check = [*py, "-m", "layerscope", "check", NAME, "--port", str(port)]
     check += ["--resolver", f"{DNS_HOST}:{dns_port}", "--origin", f"{ORIGIN}:{port}"]
     check += ["--ca-bundle", str(roots), "--alt-ca-bundle", "none", "--json"]
+    floor_args = [NAME, DNS_HOST, str(dns_port), str(port)]
     commands: dict[str, list[str]] = {
-        "floor: DNS query + one TLS 1.3 handshake": [
+        "floor: DNS query + one TLS 1.3 handshake": [*py, "-c", FLOOR, *floor_args],
+        "  floor after importing cryptography.x509": [
             *py,
             "-c",
-            FLOOR,
-            NAME,
-            DNS_HOST,
-            str(dns_port),
-            str(port),
+            "import cryptography.x509\n" + FLOOR,
+            *floor_args,
         ],
+        "  ... and the rest of a check's libraries": [*py, "-c", LIBRARIES + FLOOR, *floor_args],
         "layerscope check --json": check,
         "layerscope check --json --no-http": [*check, "--no-http"],
     }
@@ -252,6 +259,11 @@ def _measure(runs: int, served_by: str, port: int, dns_port: int, roots: Path) -
     print(f"| {'what':44} | median | x floor |\n|{'-' * 46}|-------:|--------:|")
     for label, value in median.items():
         print(f"| {label:44} | {value:5.3f} s | {value / floor:6.2f} |")
+    print(
+        "\n(the two indented lines are references, not targets: the floor after the imports"
+        "\na check cannot do without before its first DNS query (a bad trust store is refused"
+        "\nbefore any lookup), then after all the libraries it runs on)"
+    )
     full, tls = median["layerscope check --json"], median["layerscope check --json --no-http"]
     print("\ntargets (#14):")
     print(f"  check --json <= 1.6x floor: {full / floor:.2f}x {_verdict(full / floor <= 1.6)}")
