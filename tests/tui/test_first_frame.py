@@ -1,9 +1,9 @@
 """The site screen's first frame is light (#14): the header and the layers come first, the
-detail tabs are mounted just after, and nothing asked of them meanwhile is lost."""
+detail tabs and the footer are mounted just after, and nothing asked meanwhile is lost."""
 
 from __future__ import annotations
 
-from textual.widgets import TabbedContent
+from textual.widgets import Footer, TabbedContent
 
 from layerscope.lab.frozen import frozen_inspect
 from layerscope.lab.lab import Lab
@@ -22,11 +22,10 @@ def _composed(screen: SiteScreen) -> list[str]:
 def test_a_screen_that_probes_composes_its_tabs_after_the_first_frame(
     frozen: Lab, frozen_requests: list[SiteRequest]
 ) -> None:
-    """Opening on a probe: header, layers, message line and footer; the tabs are not in
-    the first composition. Opened with a report (from the site list): the tabs at once."""
+    """Opening on a probe: header, layers and the (hidden) message line; the tabs and the
+    footer are not in the first composition."""
     request = request_for(frozen_requests, frozen, "stale")
-    assert "TabbedContent" not in _composed(SiteScreen(request))
-    assert _composed(SiteScreen(request))[:2] == ["Static", "LayersTable"]
+    assert _composed(SiteScreen(request)) == ["Static", "LayersTable", "Static"]
 
 
 async def test_the_tabs_arrive_with_the_report_and_the_tab_asked_for_meanwhile(
@@ -44,6 +43,7 @@ async def test_the_tabs_arrive_with_the_report_and_the_tab_asked_for_meanwhile(
         await settle(pilot)
         await pilot.pause()
         assert screen.query_one(TabbedContent).active == "diff"
+        assert screen.query(Footer)  # the keys are there once the tabs are
         assert "stale_edge" in body(app, "findings-body")
         assert body(app, "diff-body").strip()
 
@@ -59,7 +59,7 @@ async def test_a_screen_opened_with_a_report_shows_it_in_its_tabs_at_once(
         await settle(pilot)
         report = app.screen.report  # type: ignore[attr-defined]
         screen = SiteScreen(request, report)
-        assert "TabbedContent" in _composed(screen)
+        assert _composed(screen) == ["Static", "LayersTable", "TabbedContent", "Static", "Footer"]
         await app.push_screen(screen)
         await pilot.pause()
         assert "stale_edge" in body(app, "findings-body")

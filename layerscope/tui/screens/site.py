@@ -108,8 +108,8 @@ class SiteScreen(Screen["Report | None"]):
         self._placed = False
         # the layer the message line speaks of: moving to another one clears it
         self._message_key: str | None = None
-        # the detail tabs: composed with a report given, else mounted after the first
-        # frame (see _detail); the tab asked for meanwhile
+        # the detail tabs and the footer: composed with a report given, else mounted after
+        # the first frame (see _detail); the tab asked for meanwhile
         self._detail_ready = report is not None
         self._tab = "findings"
 
@@ -129,7 +129,8 @@ class SiteScreen(Screen["Report | None"]):
         message = Static(id="message", markup=False)
         message.display = False
         yield message
-        yield Footer()
+        if self._detail_ready:
+            yield Footer()
 
     def on_mount(self) -> None:
         self.title = f"layerscope — {self.request.host}"
@@ -137,16 +138,16 @@ class SiteScreen(Screen["Report | None"]):
             self._show_report(self.report)
         else:
             self._refresh_header()
-            # first frame first: the tabs and the probe come once the header and the
-            # layers are on the terminal
+            # first frame first: the tabs, the footer and the probe come once the header
+            # and the layers are on the terminal
             self.call_after_refresh(self._mount_detail)
             self.call_after_refresh(self.action_reprobe)
         self.query_one(LayersTable).focus()
 
     def _detail(self) -> TabbedContent:
-        """The detail tabs, on the tab asked for. Five tabs cost a first frame more than
-        the rest of the screen (#14): a screen that starts probing shows its header and
-        layers first and mounts them just after."""
+        """The detail tabs, on the tab asked for. Five tabs and the footer's keys cost a
+        first frame more than the rest of the screen (#14): a screen that starts probing
+        shows its header and layers first and mounts them just after."""
 
         def tab(title: str, name: str) -> TabPane:
             return TabPane(title, KeyScroll(Static(id=f"{name}-body", markup=False)), id=name)
@@ -158,6 +159,8 @@ class SiteScreen(Screen["Report | None"]):
 
     async def _mount_detail(self) -> None:
         await self.mount(self._detail(), before="#message")
+        await self.mount(Footer())
+        self.refresh_bindings()  # a footer mounted late hears of the keys by this signal
         self._detail_ready = True
         self._refresh_detail()
         self._refresh_timeline()
