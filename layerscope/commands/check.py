@@ -115,14 +115,12 @@ def prepare(ns: argparse.Namespace, *, send_dns: bool = False) -> list[SiteReque
     With ``send_dns`` the sites' DNS queries go out as soon as all is checked, before the
     imports that the rest of the check needs, which then overlap the round trip (#14);
     the caller closes what was not used with :func:`layerscope.engine.early.drop_early`."""
-    try:
-        requests = requests_from_args(ns)
-    except ConfigError as exc:
-        print(f"layerscope: {exc}", file=sys.stderr)
+    requests = _requests(ns)
+    if requests is None:
         return None
     problem = stores_problem(requests)
     if problem is not None:
-        print(f"layerscope: {problem}", file=sys.stderr)
+        _refuse(problem)
         return None
     if send_dns:
         from layerscope.engine.early import send_dns_early
@@ -130,6 +128,20 @@ def prepare(ns: argparse.Namespace, *, send_dns: bool = False) -> list[SiteReque
         for request in requests:
             send_dns_early(request.host, request.options)
     return requests
+
+
+def _requests(ns: argparse.Namespace) -> list[SiteRequest] | None:
+    """The sites and their options; None after saying what is wrong."""
+    try:
+        return requests_from_args(ns)
+    except ConfigError as exc:
+        _refuse(str(exc))
+        return None
+
+
+def _refuse(problem: str) -> None:
+    """Bad input, in one line on stderr."""
+    print(f"layerscope: {problem}", file=sys.stderr)
 
 
 def stores_problem(requests: Sequence[SiteRequest]) -> str | None:
@@ -223,10 +235,8 @@ def cmd_inspect(ns: argparse.Namespace) -> int:
     beside`), so its first frame does not wait for cryptography (#14)."""
     if not interactive() or getattr(ns, "format", None):
         return cmd_check(ns)
-    try:
-        requests = requests_from_args(ns)
-    except ConfigError as exc:
-        print(f"layerscope: {exc}", file=sys.stderr)
+    requests = _requests(ns)
+    if requests is None:
         return EXIT_UNKNOWN
     from layerscope.commands.aside import beside
 
@@ -235,6 +245,6 @@ def cmd_inspect(ns: argparse.Namespace) -> int:
 
     problem = checked()
     if problem is not None:
-        print(f"layerscope: {problem}", file=sys.stderr)
+        _refuse(problem)
         return EXIT_UNKNOWN
     return run_tui(requests, site_list=not getattr(ns, "hosts", None))
